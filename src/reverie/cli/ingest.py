@@ -1,0 +1,131 @@
+"""``reverie ingest``: transcripts into the provenance graph."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from reverie.cli.common import (
+    JsonOpt,
+    TenantOpt,
+    WorkspaceOpt,
+    console,
+    fail,
+    print_json,
+    resolve,
+    store_for,
+)
+from reverie.errors import ReverieError
+from reverie.ingest import IngestSummary, discover, ingest_paths
+
+HELP = """Ingest transcript files and folders (recursively) into the workspace's store.
+
+Each file is one transaction: an interrupted ingest leaves the store as it was
+before that file, and running the same command again completes it. Unchanged
+files are skipped; a file that grew adds only its new events.
+
+Exit codes: 0 everything ingested; 1 some lines or files were malformed and
+set aside (the rest was ingested; see the summary); 2 bad options, a missing
+path or workspace, or a store error.
+"""
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Transcript files or folders.")],
+    workspace: WorkspaceOpt = None,
+    tenant: TenantOpt = None,
+    agent: Annotated[
+        str | None, typer.Option("--agent", "-a", help="Agent name (default: from the file).")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Transcript format, or auto to detect it.")
+    ] = "auto",
+    mapping: Annotated[Path | None, typer.Option(help="Mapping file for --format mapping.")] = None,
+    force: Annotated[bool, typer.Option(help="Parse unchanged files again.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    settings = resolve(workspace)
+    if fmt == "mapping" and mapping is None:
+        raise fail("--format mapping needs --mapping FILE.yaml", 2)
+    try:
+        files = list(discover(paths))
+    except ReverieError as exc:
+        raise fail(str(exc), 2) from exc
+    show_progress = not as_json and sys.stderr.isatty()
+    progress = Progress(
+        TextColumn("[bold]ingest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        transient=True,
+        disable=not show_progress,
+    )
+    with store_for(settings) as store, progress:
+        task = progress.add_task("", total=len(files))
+
+        def on_file(path: Path, _result: object) -> None:
+            progress.update(task, advance=1, description=path.name)
+
+        try:
+            summary = ingest_paths(
+                settings,
+                store,
+                paths,
+                tenant=tenant,
+                agent=agent,
+                fmt=fmt,
+                mapping=mapping,
+                force=force,
+                on_file=on_file,
+            )
+        except ReverieError as exc:
+            raise fail(str(exc), 2) from exc
+    if as_json:
+        print_json(summary.model_dump(mode="json"))
+    else:
+        _print_summary(summary)
+    if summary.malformed or summary.errors:
+        raise typer.Exit(1)
+
+
+def _print_summary(summary: IngestSummary) -> None:
+    table = Table(show_header=False, box=None)
+    for label, value in (
+        ("files", summary.files),
+        ("unchanged files", summary.unchanged_files),
+        ("sessions", summary.sessions),
+        ("events", summary.events),
+        ("new events", summary.new_events),
+        ("outcomes", summary.outcomes),
+        ("malformed lines", len(summary.malformed)),
+    ):
+        table.add_row(label, str(value))
+    if summary.formats:
+        table.add_row("formats", ", ".join(f"{k} ({v})" for k, v in summary.formats.items()))
+    console.print(table)
+    for bad in summary.malformed[:50]:
+        console.print(
+            f"[yellow]malformed[/] {bad.file}:{bad.line}: {bad.reason}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if len(summary.malformed) > 50:
+        console.print(f"... and {len(summary.malformed) - 50} more (see --json)")
+    for err in summary.errors:
+        console.print(
+            f"[red]not ingested[/] {err['file']}: {err['reason']}", highlight=False, soft_wrap=True
+        )
+    for skip in summary.skipped:
+        console.print(
+            f"[dim]skipped {skip['file']}: {skip['reason']}[/]", highlight=False, soft_wrap=True
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command(help=HELP)(ingest)

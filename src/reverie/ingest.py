@@ -1,0 +1,200 @@
+"""Ingest: transcript files -> adapters -> redaction -> provenance -> the store.
+
+One transaction per file: a crash or Ctrl-C mid-file leaves the store as it
+was before that file, and the next run ingests it again. Files whose size and
+modification time are unchanged since their last ingest are skipped; a file
+that changed is parsed again and only its new events are added (ids are
+content hashes, so old events are recognised).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reverie.adapters.base import Adapter, AdapterOptions
+from reverie.adapters.registry import detect, get_adapter
+from reverie.errors import InputError
+from reverie.models import Malformed, ParsedSession
+from reverie.provenance import link_session, source_id
+from reverie.settings import Settings
+from reverie.store.base import GraphStore, SourceState
+
+__all__ = ["FileResult", "IngestSummary", "discover", "ingest_file", "ingest_paths"]
+
+TRANSCRIPT_SUFFIXES = {".jsonl", ".json", ".traj", ".ndjson"}
+
+
+class FileResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    file: str
+    format: str | None = None
+    sessions: int = 0
+    events: int = 0
+    new_events: int = 0
+    outcomes: int = 0
+    unchanged: bool = False
+    malformed: list[Malformed] = Field(default_factory=list)
+    error: str | None = None
+
+
+class IngestSummary(BaseModel):
+    """What ``reverie ingest`` reports (``--json`` prints exactly this)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    files: int = 0
+    sessions: int = 0
+    events: int = 0
+    new_events: int = 0
+    outcomes: int = 0
+    unchanged_files: int = 0
+    formats: dict[str, int] = Field(default_factory=dict)
+    malformed: list[Malformed] = Field(default_factory=list)
+    skipped: list[dict[str, str]] = Field(default_factory=list)
+    errors: list[dict[str, str]] = Field(default_factory=list)
+
+    def add(self, result: FileResult) -> None:
+        self.files += 1
+        self.sessions += result.sessions
+        self.events += result.events
+        self.new_events += result.new_events
+        self.outcomes += result.outcomes
+        self.unchanged_files += int(result.unchanged)
+        if result.format:
+            self.formats[result.format] = self.formats.get(result.format, 0) + 1
+        self.malformed.extend(result.malformed)
+
+
+def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
+    """Files to ingest, with whether the user named them (True) or a folder held them."""
+    for path in paths:
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    candidate = Path(root) / name
+                    if candidate.suffix.lower() in TRANSCRIPT_SUFFIXES:
+                        yield candidate, False
+        elif path.exists():
+            yield path, True
+        else:
+            raise InputError("no such file or folder", path)
+
+
+class _Prepared:
+    """Per-run preparation of parsed sessions: redaction, injection flags, ids."""
+
+    def __init__(self, settings: Settings, tenant: str):
+        self.tenant = tenant
+        self.redact = _redactor(settings)
+
+    def __call__(
+        self, items: Iterator[ParsedSession | Malformed], sink: list[Malformed]
+    ) -> Iterator[ParsedSession]:
+        for item in items:
+            if isinstance(item, Malformed):
+                sink.append(item)
+                continue
+            if self.redact is not None:
+                item = self.redact(item)
+            _flag_injections(item)
+            yield link_session(self.tenant, item)
+
+
+def _redactor(settings: Settings) -> Callable[[ParsedSession], ParsedSession] | None:
+    if not settings.redact.enabled:
+        return None
+    try:
+        from reverie.redact import Redactor
+    except ImportError:  # redaction module not built yet
+        return None
+    return Redactor.from_settings(settings).redact_session
+
+
+def _flag_injections(parsed: ParsedSession) -> None:
+    try:
+        from reverie.injection import flag_injection
+    except ImportError:
+        return
+    for ev in parsed.events:
+        if ev.trust in ("tool", "external") and ev.text:
+            for flag in flag_injection(ev.text):
+                if flag not in ev.flags:
+                    ev.flags.append(flag)
+
+
+def ingest_file(
+    store: GraphStore,
+    prepare: _Prepared,
+    path: Path,
+    adapter: Adapter,
+    options: AdapterOptions,
+    force: bool = False,
+) -> FileResult:
+    """Ingest one file in one store transaction."""
+    absolute = str(path.resolve())
+    stat = path.stat()
+    result = FileResult(file=str(path), format=adapter.name)
+    previous = store.source_state(prepare.tenant, absolute)
+    if (
+        not force
+        and previous is not None
+        and previous.size == stat.st_size
+        and previous.mtime_ns == stat.st_mtime_ns
+    ):
+        result.unchanged = True
+        return result
+    state = SourceState(
+        id=source_id(prepare.tenant, absolute),
+        path=absolute,
+        size=stat.st_size,
+        mtime_ns=stat.st_mtime_ns,
+        format=adapter.name,
+    )
+    written = store.write_file(
+        prepare.tenant, state, prepare(adapter.parse(path, options), result.malformed)
+    )
+    result.sessions, result.events = written.sessions, written.events
+    result.new_events, result.outcomes = written.new_events, written.outcomes
+    return result
+
+
+def ingest_paths(
+    settings: Settings,
+    store: GraphStore,
+    paths: Iterable[Path],
+    *,
+    tenant: str | None = None,
+    agent: str | None = None,
+    fmt: str = "auto",
+    mapping: Path | None = None,
+    force: bool = False,
+    on_file: Callable[[Path, FileResult], None] | None = None,
+) -> IngestSummary:
+    """Ingest files and folders; bad files are reported in the summary, not raised."""
+    prepare = _Prepared(settings, tenant or settings.tenant)
+    options = AdapterOptions(agent=agent, mapping_file=mapping)
+    fixed = None if fmt == "auto" else get_adapter(fmt)
+    summary = IngestSummary()
+    for path, named in discover(paths):
+        try:
+            adapter = fixed or detect(path)
+            result = ingest_file(store, prepare, path, adapter, options, force)
+        except InputError as exc:
+            if named or fixed is not None:
+                summary.errors.append({"file": str(path), "reason": exc.reason})
+            else:
+                summary.skipped.append({"file": str(path), "reason": exc.reason})
+            result = FileResult(file=str(path), error=exc.reason)
+            if on_file:
+                on_file(path, result)
+            continue
+        summary.add(result)
+        if on_file:
+            on_file(path, result)
+    return summary

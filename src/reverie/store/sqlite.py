@@ -1,0 +1,433 @@
+"""The embedded provenance store: one SQLite file in the workspace's ``.reverie/``.
+
+WAL journal, one transaction per source file (all or nothing), batched
+inserts, and the indexes mining needs. The schema is data:
+``graph/sqlite.sql`` (applied idempotently on open).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import orjson
+
+from reverie.errors import StoreError
+from reverie.models import Event, EventKind, Outcome, ParsedSession, Session, SourceRef, Usage
+from reverie.resources import data_dir
+from reverie.settings import Settings
+from reverie.store.base import SourceState, StoreStats, WriteResult
+from reverie.store.sqlite_mining import SQLiteMining
+
+__all__ = ["SQLiteStore", "from_ms", "to_ms"]
+
+_EVENT_COLUMNS = (
+    "id, tenant, session_id, seq, key, kind, role, trust, text, tool, tool_input, call_id, "
+    "is_error, exit_code, ts, model, input_tokens, output_tokens, cache_read_tokens, "
+    "cache_write_tokens, cost_usd, flags, attrs, prev_id, answers_id, source_id, line"
+)
+_EVENT_INSERT = (
+    f"INSERT OR IGNORE INTO events ({_EVENT_COLUMNS}) "
+    f"VALUES ({', '.join('?' * len(_EVENT_COLUMNS.split(', ')))})"
+)
+_BATCH = 5_000
+
+
+def to_ms(value: datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp() * 1000)
+
+
+def from_ms(value: int | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value / 1000, tz=UTC)
+
+
+def _dumps(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return orjson.dumps(value).decode()
+    return orjson.dumps(value, default=str).decode()
+
+
+def _loads(value: str | None) -> Any:
+    return None if value is None else orjson.loads(value)
+
+
+class SQLiteStore(SQLiteMining):
+    """The default :class:`~reverie.store.base.GraphStore`: SQLite in WAL mode."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA foreign_keys=OFF")
+            self._conn.execute("PRAGMA temp_store=MEMORY")
+            self._conn.execute("PRAGMA cache_size=-65536")
+            self._conn.executescript((data_dir("graph") / "sqlite.sql").read_text())
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the embedded store at {self.path}: {exc}") from exc
+        ensure = getattr(self, "_ensure_mining_schema", None)
+        if ensure is not None:
+            ensure()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SQLiteStore:
+        return cls(settings.db_path)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def info(self) -> dict[str, Any]:
+        return {"kind": "embedded", "path": str(self.path)}
+
+    # -- writing ---------------------------------------------------------------
+    def source_state(self, tenant: str, path: str) -> SourceState | None:
+        row = self._conn.execute(
+            "SELECT id, path, size, mtime_ns, format, events FROM sources "
+            "WHERE tenant = ? AND path = ?",
+            (tenant, path),
+        ).fetchone()
+        if row is None:
+            return None
+        return SourceState(
+            id=row[0], path=row[1], size=row[2], mtime_ns=row[3], format=row[4], events=row[5]
+        )
+
+    def write_file(
+        self, tenant: str, source: SourceState, sessions: Iterable[ParsedSession]
+    ) -> WriteResult:
+        result = WriteResult()
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT OR IGNORE INTO tenants (id) VALUES (?)", (tenant,))
+            for parsed in sessions:
+                self._write_session(tenant, source, parsed, result)
+            total = conn.execute(
+                "SELECT count(*) FROM events WHERE tenant = ? AND source_id = ?",
+                (tenant, source.id),
+            ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO sources (id, tenant, path, size, mtime_ns, format, events, "
+                "ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "size = excluded.size, mtime_ns = excluded.mtime_ns, format = excluded.format, "
+                "events = excluded.events, ingested_at = excluded.ingested_at",
+                (
+                    source.id,
+                    tenant,
+                    source.path,
+                    source.size,
+                    source.mtime_ns,
+                    source.format,
+                    total,
+                    int(time.time() * 1000),
+                ),
+            )
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"writing {source.path} to {self.path} failed: {exc}") from exc
+            raise
+        return result
+
+    def _write_session(
+        self, tenant: str, source: SourceState, parsed: ParsedSession, result: WriteResult
+    ) -> None:
+        s = parsed.session
+        conn = self._conn
+        agent_id = _agent_id(tenant, s.agent)
+        conn.execute(
+            "INSERT OR IGNORE INTO agents (id, tenant, name) VALUES (?, ?, ?)",
+            (agent_id, tenant, s.agent),
+        )
+        conn.execute(
+            "INSERT INTO sessions (id, tenant, native_id, agent_id, agent, format, source_id, "
+            "task, model, started_at, ended_at, parent_id, parent_call_id, attrs) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "task = coalesce(sessions.task, excluded.task), model = excluded.model, "
+            "started_at = excluded.started_at, ended_at = excluded.ended_at, "
+            "attrs = excluded.attrs",
+            (
+                s.id,
+                tenant,
+                s.native_id,
+                agent_id,
+                s.agent,
+                s.format,
+                source.id,
+                s.task,
+                s.model,
+                to_ms(s.started_at),
+                to_ms(s.ended_at),
+                s.parent_id,
+                s.parent_call_event_id,
+                _dumps(s.attrs),
+            ),
+        )
+        before = conn.total_changes
+        batch: list[tuple[Any, ...]] = []
+        for ev in parsed.events:
+            batch.append(_event_row(tenant, source.id, ev))
+            if len(batch) >= _BATCH:
+                conn.executemany(_EVENT_INSERT, batch)
+                batch.clear()
+        if batch:
+            conn.executemany(_EVENT_INSERT, batch)
+        result.new_events += conn.total_changes - before
+        result.events += len(parsed.events)
+        result.sessions += 1
+        if parsed.outcome is not None:
+            o = parsed.outcome
+            conn.execute(
+                "INSERT INTO outcomes (id, tenant, session_id, success, reward, detail, "
+                "source_id, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "success = excluded.success, reward = excluded.reward, detail = excluded.detail",
+                (
+                    "o" + s.id,
+                    tenant,
+                    s.id,
+                    None if o.success is None else int(o.success),
+                    o.reward,
+                    o.detail,
+                    source.id,
+                    o.source.line if o.source else None,
+                ),
+            )
+            result.outcomes += 1
+
+    # -- reading ---------------------------------------------------------------
+    def tenants(self) -> list[str]:
+        return [r[0] for r in self._conn.execute("SELECT id FROM tenants ORDER BY id")]
+
+    def stats(self, tenant: str) -> StoreStats:
+        q = self._conn.execute
+        by_kind = dict(
+            q("SELECT kind, count(*) FROM events WHERE tenant = ? GROUP BY kind", (tenant,))
+        )
+        return StoreStats(
+            tenant=tenant,
+            agents=q("SELECT count(*) FROM agents WHERE tenant = ?", (tenant,)).fetchone()[0],
+            sessions=q("SELECT count(*) FROM sessions WHERE tenant = ?", (tenant,)).fetchone()[0],
+            events=sum(by_kind.values()),
+            events_by_kind=by_kind,
+            tool_calls=by_kind.get("tool_call", 0),
+            tool_errors=q(
+                "SELECT count(*) FROM events WHERE tenant = ? AND kind = 'tool_result' "
+                "AND is_error = 1",
+                (tenant,),
+            ).fetchone()[0],
+            outcomes=q("SELECT count(*) FROM outcomes WHERE tenant = ?", (tenant,)).fetchone()[0],
+            sources=q("SELECT count(*) FROM sources WHERE tenant = ?", (tenant,)).fetchone()[0],
+        )
+
+    def sessions(self, tenant: str, agent: str | None = None) -> list[Session]:
+        sql = f"SELECT {_SESSION_COLUMNS} FROM sessions s WHERE s.tenant = ?"
+        args: list[Any] = [tenant]
+        if agent is not None:
+            sql += " AND s.agent = ?"
+            args.append(agent)
+        sql += " ORDER BY s.started_at, s.id"
+        return [_session(r) for r in self._conn.execute(sql, args)]
+
+    def find_session(self, tenant: str, ref: str) -> Session | None:
+        rows = self._conn.execute(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions s WHERE s.tenant = ? AND "
+            "(s.id = ? OR s.native_id = ? OR s.id LIKE ? OR s.native_id LIKE ?) LIMIT 2",
+            (tenant, ref, ref, _prefix(ref), _prefix(ref)),
+        ).fetchall()
+        exact = [r for r in rows if ref in (r[0], r[1])]
+        if exact:
+            return _session(exact[0])
+        return _session(rows[0]) if len(rows) == 1 else None
+
+    def events(
+        self,
+        tenant: str,
+        *,
+        session_id: str | None = None,
+        kind: EventKind | None = None,
+        tool: str | None = None,
+        errors_only: bool = False,
+    ) -> Iterator[Event]:
+        sql = f"SELECT {_EVENT_SELECT} FROM events e JOIN sources src ON src.id = e.source_id "
+        sql += "WHERE e.tenant = ?"
+        args: list[Any] = [tenant]
+        for column, value in (("e.session_id", session_id), ("e.kind", kind), ("e.tool", tool)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                args.append(value)
+        if errors_only:
+            sql += " AND e.is_error = 1"
+        sql += " ORDER BY e.session_id, e.seq"
+        for row in self._conn.execute(sql, args):
+            yield _event(row)
+
+    def outcomes(self, tenant: str) -> dict[str, Outcome]:
+        rows = self._conn.execute(
+            "SELECT o.session_id, o.success, o.reward, o.detail, src.path, o.line FROM outcomes o "
+            "LEFT JOIN sources src ON src.id = o.source_id WHERE o.tenant = ?",
+            (tenant,),
+        )
+        return {
+            r[0]: Outcome(
+                success=None if r[1] is None else bool(r[1]),
+                reward=r[2],
+                detail=r[3],
+                source=SourceRef(file=r[4], line=r[5] or 0) if r[4] else None,
+            )
+            for r in rows
+        }
+
+    def to_networkx(
+        self, tenant: str, session_ids: Iterable[str] | None = None, max_events: int = 50_000
+    ) -> nx.MultiDiGraph:
+        graph = nx.MultiDiGraph()
+        wanted = None if session_ids is None else set(session_ids)
+        for s in self.sessions(tenant):
+            if wanted is not None and s.id not in wanted:
+                continue
+            graph.add_node(s.id, label="Session", native_id=s.native_id, agent=s.agent)
+            graph.add_node(_agent_id(tenant, s.agent), label="Agent", name=s.agent)
+            graph.add_edge(s.id, _agent_id(tenant, s.agent), key="RUN_BY")
+        count = 0
+        for ev in self.events(tenant):
+            if wanted is not None and ev.session_id not in wanted:
+                continue
+            if count >= max_events:
+                break
+            count += 1
+            graph.add_node(
+                ev.id,
+                label="Event",
+                kind=ev.kind,
+                tool=ev.tool,
+                is_error=ev.is_error,
+                trust=ev.trust,
+                file=ev.source.file,
+                line=ev.source.line,
+            )
+            graph.add_edge(ev.id, ev.session_id, key="IN_SESSION")
+            if ev.prev_id:
+                graph.add_edge(ev.prev_id, ev.id, key="NEXT")
+            if ev.answers_id:
+                graph.add_edge(ev.id, ev.answers_id, key="ANSWERS")
+        return graph
+
+
+_SESSION_COLUMNS = (
+    "s.id, s.native_id, s.agent, s.format, s.tenant, s.task, s.model, s.started_at, "
+    "s.ended_at, s.parent_id, s.parent_call_id, s.attrs, "
+    "(SELECT path FROM sources WHERE id = s.source_id)"
+)
+_EVENT_SELECT = (
+    "e.id, e.session_id, e.seq, e.key, e.kind, e.role, e.trust, e.text, e.tool, e.tool_input, "
+    "e.call_id, e.is_error, e.exit_code, e.ts, e.model, e.input_tokens, e.output_tokens, "
+    "e.cache_read_tokens, e.cache_write_tokens, e.cost_usd, e.flags, e.attrs, e.prev_id, "
+    "e.answers_id, src.path, e.line"
+)
+
+
+def _prefix(ref: str) -> str:
+    return ref.replace("%", "").replace("_", r"\_") + "%"
+
+
+def _agent_id(tenant: str, name: str) -> str:
+    from reverie.ids import make_id
+
+    return make_id("agent", tenant, name)
+
+
+def _event_row(tenant: str, source_id: str, ev: Event) -> tuple[Any, ...]:
+    u = ev.usage
+    return (
+        ev.id,
+        tenant,
+        ev.session_id,
+        ev.seq,
+        ev.key,
+        ev.kind,
+        ev.role,
+        ev.trust,
+        ev.text,
+        ev.tool,
+        _dumps(ev.tool_input),
+        ev.call_id,
+        int(ev.is_error),
+        ev.exit_code,
+        to_ms(ev.timestamp),
+        ev.model,
+        u.input_tokens if u else None,
+        u.output_tokens if u else None,
+        u.cache_read_tokens if u else None,
+        u.cache_write_tokens if u else None,
+        u.cost_usd if u else None,
+        _dumps(ev.flags) if ev.flags else None,
+        _dumps(ev.attrs) if ev.attrs else None,
+        ev.prev_id,
+        ev.answers_id,
+        source_id,
+        ev.source.line,
+    )
+
+
+def _event(r: tuple[Any, ...]) -> Event:
+    usage = None
+    if r[15] is not None or r[16] is not None:
+        usage = Usage(
+            input_tokens=r[15] or 0,
+            output_tokens=r[16] or 0,
+            cache_read_tokens=r[17] or 0,
+            cache_write_tokens=r[18] or 0,
+            cost_usd=r[19],
+        )
+    return Event(
+        id=r[0],
+        session_id=r[1],
+        seq=r[2],
+        key=r[3],
+        kind=r[4],
+        role=r[5],
+        trust=r[6],
+        text=r[7],
+        tool=r[8],
+        tool_input=_loads(r[9]),
+        call_id=r[10],
+        is_error=bool(r[11]),
+        exit_code=r[12],
+        timestamp=from_ms(r[13]),
+        model=r[14],
+        usage=usage,
+        flags=_loads(r[20]) or [],
+        attrs=_loads(r[21]) or {},
+        prev_id=r[22],
+        answers_id=r[23],
+        source=SourceRef(file=r[24], line=r[25]),
+    )
+
+
+def _session(r: tuple[Any, ...]) -> Session:
+    return Session(
+        id=r[0],
+        native_id=r[1],
+        agent=r[2],
+        format=r[3],
+        tenant=r[4],
+        task=r[5],
+        model=r[6],
+        started_at=from_ms(r[7]),
+        ended_at=from_ms(r[8]),
+        parent_id=r[9],
+        parent_call_event_id=r[10],
+        attrs=_loads(r[11]) or {},
+        source_file=r[12] or "",
+    )

@@ -1,0 +1,45 @@
+"""Shared fixtures: the real transcripts beside the checkout, fresh workspaces, the CLI."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from reverie.settings import Settings
+from reverie.store import GraphStore, open_store
+from reverie.workspace import init_workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "data" / "real"
+
+# Real model calls are impossible in tests: no key reaches the client, and the
+# distiller's tests pass a replay transport explicitly.
+os.environ.pop("ANTHROPIC_API_KEY", None)
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    """``../shared/data/real``: present on every developer machine and in CI."""
+    assert REAL.is_dir(), f"the real transcripts are missing: expected them at {REAL}"
+    return REAL
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Settings:
+    return init_workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def store(workspace: Settings) -> Iterator[GraphStore]:
+    s = open_store(workspace)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def cli() -> CliRunner:
+    return CliRunner()
