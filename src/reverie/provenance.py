@@ -65,15 +65,17 @@ def link_session(tenant: str, parsed: ParsedSession) -> ParsedSession:
         if ev.key in seen:
             continue
         seen.add(ev.key)
-        ev.id = event_id(s.id, ev.key)
-        ev.session_id = s.id
-        ev.seq = len(kept)
-        ev.prev_id = prev
+        eid = event_id(s.id, ev.key)
+        answers = None
         if ev.kind == "tool_call" and ev.call_id:
-            calls.setdefault(ev.call_id, ev.id)
+            calls.setdefault(ev.call_id, eid)
         elif ev.kind == "tool_result" and ev.call_id:
-            ev.answers_id = calls.get(ev.call_id)
-        prev = ev.id
+            answers = calls.get(ev.call_id)
+        # One dict update instead of five validated attribute writes: ingest's hot path.
+        ev.__dict__.update(
+            id=eid, session_id=s.id, seq=len(kept), prev_id=prev, answers_id=answers
+        )
+        prev = eid
         kept.append(ev)
     parsed.events = kept
     if kept:

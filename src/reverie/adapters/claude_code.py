@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
 
 from reverie.adapters.base import AdapterOptions, ParseItem
 from reverie.errors import InputError
-from reverie.models import Event, Malformed, ParsedSession, Session, SourceRef, Usage
+from reverie.models import Event, Malformed, ParsedSession, Session, Usage
 
 __all__ = ["ADAPTER", "ClaudeCodeAdapter"]
 
@@ -126,7 +127,10 @@ class ClaudeCodeAdapter:
         if not records:
             return
         ordered = [records[u] for u in _dag_order(parents, records)]
-        yield _build_session(path, ordered, progress, options)
+        malformed: list[Malformed] = []
+        parsed = _build_session(path, ordered, progress, options, malformed)
+        yield from malformed
+        yield parsed
 
 
 def _shape_problem(obj: Any) -> str | None:
@@ -148,6 +152,8 @@ def _shape_problem(obj: Any) -> str | None:
 
 def _dag_order(parents: dict[str, str | None], records: dict[str, Any]) -> list[str]:
     """Message uuids in conversation order: parents before children, ties by line."""
+    if _is_chain(parents):
+        return [u for u in parents if u in records]
     children: dict[str | None, list[str]] = {}
     line_of = {u: records[u][0] if u in records else 0 for u in parents}
     for uuid, parent in parents.items():
@@ -169,6 +175,19 @@ def _dag_order(parents: dict[str, str | None], records: dict[str, Any]) -> list[
     # anything unreachable (a cycle) keeps its line order at the end
     rest = sorted((u for u in records if u not in seen), key=lambda u: records[u][0])
     return order + rest
+
+
+def _is_chain(parents: dict[str, str | None]) -> bool:
+    """True when line order is already the DAG order: no branches, parents come first."""
+    seen: set[str] = set()
+    has_child: set[str] = set()
+    for uuid, parent in parents.items():
+        if parent is not None and parent in parents:
+            if parent not in seen or parent in has_child:
+                return False
+            has_child.add(parent)
+        seen.add(uuid)
+    return True
 
 
 class _Builder:
@@ -208,10 +227,10 @@ class _Builder:
                 )
 
     def _emit(self, line: int, obj: dict[str, Any], **fields: Any) -> Event:
+        # model_construct: this is the hot path of ingest and every field is built
+        # here from checked values, so pydantic's validation would only cost time.
         ev = Event(
-            source=SourceRef(file=self.file, line=line),
-            timestamp=_ts(obj.get("timestamp")),
-            **fields,
+            source={"file": self.file, "line": line}, timestamp=_ts(obj.get("timestamp")), **fields
         )
         self.events.append(ev)
         if self._group is not None and self._first is None:
@@ -350,10 +369,15 @@ def _build_session(
     ordered: list[tuple[int, dict[str, Any]]],
     progress: dict[str, str],
     options: AdapterOptions,
+    malformed: list[Malformed],
 ) -> ParsedSession:
     builder = _Builder(str(path))
     for line, obj in ordered:
-        builder.add(line, obj)
+        try:
+            builder.add(line, obj)
+        except ValidationError as exc:
+            reason = f"wrong shape: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}"
+            malformed.append(Malformed(file=str(path), line=line, reason=reason))
     first = ordered[0][1]
     session_native = str(first.get("sessionId") or path.stem)
     agent_id = first.get("agentId") if first.get("isSidechain") else None
