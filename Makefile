@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 ## demo: the main job on the embedded store (ingest real sessions, dream, render)
 demo: $(STAMP)
-	$(BIN)/python -m reverie.demo $(if $(SESSIONS),--sessions $(SESSIONS),)
+	$(BIN)/reverie demo $(if $(SESSIONS),--sessions $(SESSIONS),)
 
 ## test: the whole test suite (starts the ArcadeDB Bolt server itself)
 test: $(STAMP)

@@ -1,0 +1,57 @@
+"""``reverie demo``: the whole loop on the embedded store, in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reverie.cli.common import JsonOpt, console, fail, print_json
+from reverie.demo import run_demo
+from reverie.errors import ReverieError
+from reverie.store import open_store
+from reverie.settings import load_settings
+
+
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Demo workspace folder.")] = Path("demo"),
+    sessions: Annotated[
+        Path | None,
+        typer.Option(help="Sessions to read (e.g. ~/.claude/projects); default: the real "
+                     "samples in ../shared/data/real, else a generated corpus."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingest sessions into a demo workspace, dream, and render a CLAUDE.md section."""
+    try:
+        result = run_demo(directory, sessions)
+    except ReverieError as exc:
+        raise fail(str(exc), 2) from exc
+    if as_json:
+        print_json(result.model_dump(mode="json"))
+        return
+    s = result.ingest
+    console.print(f"[bold]Reverie demo[/] in {result.workspace}")
+    console.print(f"sessions from {result.sessions_from} ({result.source_kind})")
+    console.print(
+        f"ingested {s.files} files: {s.sessions} sessions, {s.events} events "
+        f"({s.new_events} new), {len(s.malformed)} malformed lines set aside"
+    )
+    if s.formats:
+        console.print("formats: " + ", ".join(f"{k} ({v})" for k, v in s.formats.items()))
+    store = open_store(load_settings(Path(result.workspace)))
+    try:
+        for tenant in store.tenants():
+            st = store.stats(tenant)
+            console.print(
+                f"tenant {tenant}: {st.agents} agents, {st.sessions} sessions, "
+                f"{st.tool_calls} tool calls, {st.tool_errors} tool errors, {st.outcomes} outcomes"
+            )
+    finally:
+        store.close()
+    console.print(f"Look next: reverie stats -w {directory}; reverie sessions list -w {directory}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)
