@@ -87,7 +87,7 @@ class DistillSettings(_Section):
         default="offline",
         description="offline: jinja2 templates; anthropic: Claude via the SDK (ANTHROPIC_API_KEY).",
     )
-    model: str = "claude-sonnet-4-5"
+    model: str = "claude-sonnet-4-6"
     max_tokens: int = Field(default=1024, ge=64)
 
 

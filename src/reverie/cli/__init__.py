@@ -15,7 +15,15 @@ __all__ = ["app", "main"]
 COMMAND_MODULES = [
     "reverie.cli.workspace",
     "reverie.cli.ingest",
+    "reverie.cli.redact",
     "reverie.cli.inspect",
+    "reverie.cli.demo",
+    "reverie.cli.motifs",
+    "reverie.cli.dream",
+    "reverie.cli.rules",
+    "reverie.cli.review",
+    "reverie.cli.explain",
+    "reverie.cli.audit",
 ]
 
 app = typer.Typer(

@@ -10,8 +10,8 @@ import typer
 from reverie.cli.common import JsonOpt, console, fail, print_json
 from reverie.demo import run_demo
 from reverie.errors import ReverieError
-from reverie.store import open_store
 from reverie.settings import load_settings
+from reverie.store import open_store
 
 
 def demo(
