@@ -18,14 +18,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from reverie.adapters.base import Adapter, AdapterOptions
 from reverie.adapters.registry import detect, get_adapter
 from reverie.errors import InputError
+from reverie.injection import flag_injection
 from reverie.models import Malformed, ParsedSession
 from reverie.provenance import link_session, source_id
+from reverie.redact import Redactor
 from reverie.settings import Settings
 from reverie.store.base import GraphStore, SourceState
 
 __all__ = ["FileResult", "IngestSummary", "discover", "ingest_file", "ingest_paths"]
 
 TRANSCRIPT_SUFFIXES = {".jsonl", ".json", ".traj", ".ndjson"}
+_PARALLEL_FROM = 16  # files; below this, starting worker processes costs more than it saves
 
 
 class FileResult(BaseModel):
@@ -109,18 +112,11 @@ class _Prepared:
 def _redactor(settings: Settings) -> Callable[[ParsedSession], ParsedSession] | None:
     if not settings.redact.enabled:
         return None
-    try:
-        from reverie.redact import Redactor
-    except ImportError:  # redaction module not built yet
-        return None
     return Redactor.from_settings(settings).redact_session
 
 
 def _flag_injections(parsed: ParsedSession) -> None:
-    try:
-        from reverie.injection import flag_injection
-    except ImportError:
-        return
+    """Mark instruction-like text in tool and external content as a possible injection."""
     for ev in parsed.events:
         if ev.trust in ("tool", "external") and ev.text:
             for flag in flag_injection(ev.text):
@@ -164,6 +160,30 @@ def ingest_file(
     return result
 
 
+def _ingest_one(
+    store: GraphStore,
+    prepare: _Prepared,
+    path: Path,
+    fixed: Adapter | None,
+    options: AdapterOptions,
+    force: bool,
+) -> FileResult:
+    """One file, with its input errors turned into a result (never raised)."""
+    try:
+        return ingest_file(store, prepare, path, fixed or detect(path), options, force)
+    except InputError as exc:
+        return FileResult(file=str(path), error=exc.reason)
+
+
+def _summarise(summary: IngestSummary, result: FileResult, named: bool, fixed: bool) -> None:
+    if result.error is None:
+        summary.add(result)
+    elif named or fixed:
+        summary.errors.append({"file": result.file, "reason": result.error})
+    else:
+        summary.skipped.append({"file": result.file, "reason": result.error})
+
+
 def ingest_paths(
     settings: Settings,
     store: GraphStore,
@@ -174,27 +194,37 @@ def ingest_paths(
     fmt: str = "auto",
     mapping: Path | None = None,
     force: bool = False,
+    workers: int | None = None,
     on_file: Callable[[Path, FileResult], None] | None = None,
 ) -> IngestSummary:
-    """Ingest files and folders; bad files are reported in the summary, not raised."""
-    prepare = _Prepared(settings, tenant or settings.tenant)
+    """Ingest files and folders; bad files are reported in the summary, not raised.
+
+    ``workers`` > 1 parses and writes files in that many processes, each with
+    its own store connection (each file is still one transaction). The
+    default is one worker per core when there are many files, else none.
+    """
+    tenant = tenant or settings.tenant
     options = AdapterOptions(agent=agent, mapping_file=mapping)
     fixed = None if fmt == "auto" else get_adapter(fmt)
+    files = list(discover(paths))
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if len(files) >= _PARALLEL_FROM else 1
     summary = IngestSummary()
-    for path, named in discover(paths):
-        try:
-            adapter = fixed or detect(path)
-            result = ingest_file(store, prepare, path, adapter, options, force)
-        except InputError as exc:
-            if named or fixed is not None:
-                summary.errors.append({"file": str(path), "reason": exc.reason})
-            else:
-                summary.skipped.append({"file": str(path), "reason": exc.reason})
-            result = FileResult(file=str(path), error=exc.reason)
+    if workers <= 1:
+        prepare = _Prepared(settings, tenant)
+        for path, named in files:
+            result = _ingest_one(store, prepare, path, fixed, options, force)
+            _summarise(summary, result, named, fixed is not None)
             if on_file:
                 on_file(path, result)
-            continue
-        summary.add(result)
+        return summary
+    from reverie.ingest_workers import run_parallel
+
+    job = (settings, tenant, fmt, options, force)
+    for (path, named), result in zip(
+        files, run_parallel(job, [p for p, _ in files], workers), strict=True
+    ):
+        _summarise(summary, result, named, fixed is not None)
         if on_file:
             on_file(path, result)
     return summary

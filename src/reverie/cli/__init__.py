@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "reverie.cli.review",
     "reverie.cli.explain",
     "reverie.cli.audit",
+    "reverie.cli.migrate",
 ]
 
 app = typer.Typer(

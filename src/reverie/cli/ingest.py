@@ -47,6 +47,13 @@ def ingest(
     ] = "auto",
     mapping: Annotated[Path | None, typer.Option(help="Mapping file for --format mapping.")] = None,
     force: Annotated[bool, typer.Option(help="Parse unchanged files again.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Processes that parse and write files (default: one per core "
+            "for 16 files or more, else 1)."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     settings = resolve(workspace)
@@ -82,6 +89,7 @@ def ingest(
                 fmt=fmt,
                 mapping=mapping,
                 force=force,
+                workers=workers,
                 on_file=on_file,
             )
         except ReverieError as exc:

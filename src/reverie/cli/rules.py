@@ -1,0 +1,76 @@
+"""``reverie rules list`` and ``reverie rules show``: read the rule book."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from reverie.cli.common import JsonOpt, TenantOpt, WorkspaceOpt, console, fail, print_json, resolve
+from reverie.errors import ReverieError
+from reverie.rulebook import RULE_STATUSES, find_rule, load_rules, render_rule
+
+rules_app = typer.Typer(help="List and show the rules of the rule book.", no_args_is_help=True)
+
+
+@rules_app.command("list")
+def list_rules(
+    workspace: WorkspaceOpt = None,
+    tenant: TenantOpt = None,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help=f"Only rules with this status ({', '.join(RULE_STATUSES)})."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the tenant's rules (and seeded ones) with status, confidence and evidence."""
+    settings = resolve(workspace)
+    if status is not None and status not in RULE_STATUSES:
+        raise fail(f"--status must be one of {', '.join(RULE_STATUSES)}", 2)
+    try:
+        rules = load_rules(settings.rules_dir, tenant or settings.tenant)
+    except ReverieError as exc:
+        raise fail(escape(str(exc))) from exc
+    rules = [r for r in rules if status is None or r.status == status]
+    if as_json:
+        print_json([r.model_dump(mode="json") for r in rules])
+        return
+    table = Table()
+    for col in ("id", "status", "conf", "sessions", "agents", "flags", "directive"):
+        table.add_column(col, overflow="fold")
+    for r in rules:
+        table.add_row(
+            r.id,
+            r.status + (" (seeded)" if r.seeded else ""),
+            f"{r.confidence:.2f}",
+            str(len(r.evidence.sessions)),
+            "fleet" if r.scope.agents == "fleet" else str(len(r.scope.agents)),
+            ", ".join(sorted({f.kind for f in r.flags})) or "-",
+            r.directive,
+        )
+    console.print(table)
+
+
+@rules_app.command("show")
+def show_rule(
+    rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. R-0004.")],
+    workspace: WorkspaceOpt = None,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print one rule file (front matter and body), or its JSON."""
+    settings = resolve(workspace)
+    try:
+        rule = find_rule(settings.rules_dir, rule_id, tenant or settings.tenant)
+    except ReverieError as exc:
+        raise fail(escape(str(exc))) from exc
+    if as_json:
+        print_json(rule.model_dump(mode="json"))
+    else:
+        console.print(render_rule(rule), markup=False, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(rules_app, name="rules")

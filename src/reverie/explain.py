@@ -1,0 +1,286 @@
+"""Explain: why does this rule exist? From a rule back to the exact transcript lines.
+
+:func:`explain` gathers, for one rule of one tenant:
+
+- the rule itself and its motif with the motif's scores (from the store's
+  mined motifs, else the evidence recorded on the rule);
+- the failures: the rule's evidence events and more of the motif's failures
+  (``failure_examples`` of the store), each with the call that failed and the
+  next action the agent took (usually the fix), as ``file:line`` and the text
+  exactly as stored (already redacted at ingest);
+- the agents and sessions, and every decision in the rule's history together
+  with the audit-log entries about the rule.
+
+:func:`render_explanation` prints it with rich; the model's JSON is complete.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from reverie.audit import AuditEntry, AuditLog
+from reverie.models import Event, Motif
+from reverie.rulebook import EventRef, HistoryEntry, Rule
+
+__all__ = ["Explanation", "Line", "Occurrence", "explain", "render_explanation"]
+
+MAX_FAILURES = 10
+MAX_TEXT = 2000
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Line(_Model):
+    """One transcript event as stored: where it is and what it says."""
+
+    role: Literal["call", "failure", "next_action", "next_result"]
+    event_id: str
+    file: str
+    line: int
+    kind: str
+    trust: str
+    tool: str | None = None
+    text: str = ""
+    input: Any = None
+    timestamp: datetime | None = None
+
+
+class Occurrence(_Model):
+    """One failure of the motif in one session: the failed call, the failure, what came next."""
+
+    session_id: str
+    native_session_id: str | None = None
+    agent: str | None = None
+    lines: list[Line] = Field(default_factory=list)
+
+
+class Explanation(_Model):
+    """Everything :func:`explain` found about one rule."""
+
+    tenant: str
+    rule: dict[str, Any]
+    motif: Motif | None = None
+    motif_stored: bool = False
+    occurrences: list[Occurrence] = Field(default_factory=list)
+    sessions: list[dict[str, Any]] = Field(default_factory=list)
+    agents: list[str] = Field(default_factory=list)
+    history: list[HistoryEntry] = Field(default_factory=list)
+    audit: list[AuditEntry] = Field(default_factory=list)
+
+
+def _text(event: Event) -> str:
+    text = event.text or ""
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + f"… [{len(text)} chars]"
+
+
+def _line(role: str, event: Event) -> Line:
+    return Line(
+        role=role,
+        event_id=event.id,
+        file=event.source.file,
+        line=event.source.line,
+        kind=event.kind,
+        trust=event.trust,
+        tool=event.tool,
+        text=_text(event),
+        input=event.tool_input if event.kind == "tool_call" else None,
+        timestamp=event.timestamp,
+    )
+
+
+def _occurrence(events: list[Event], failure_id: str) -> list[Line]:
+    """The failed call, the failure and the next call with its result, in session order."""
+    index = {e.id: i for i, e in enumerate(events)}
+    i = index.get(failure_id)
+    if i is None:
+        return []
+    failure = events[i]
+    lines = []
+    if failure.answers_id and failure.answers_id in index:
+        lines.append(_line("call", events[index[failure.answers_id]]))
+    lines.append(_line("failure", failure))
+    nxt = next((e for e in events[i + 1 :] if e.kind == "tool_call"), None)
+    if nxt is not None:
+        lines.append(_line("next_action", nxt))
+        result = next((e for e in events[index[nxt.id] + 1 :] if e.answers_id == nxt.id), None)
+        if result is not None:
+            lines.append(_line("next_result", result))
+    return lines
+
+
+def _failure_refs(rule: Rule, store: Any, tenant: str) -> list[EventRef]:
+    refs = list(rule.evidence.events)
+    if rule.evidence.signature_ids and hasattr(store, "failure_examples"):
+        for ex in store.failure_examples(tenant, rule.evidence.signature_ids, limit=MAX_FAILURES):
+            refs.append(
+                EventRef(event_id=ex.event_id, session_id=ex.session_id, file=ex.file, line=ex.line)
+            )
+    unique: dict[str, EventRef] = {}
+    for ref in refs:
+        unique.setdefault(ref.event_id, ref)
+    return list(unique.values())[:MAX_FAILURES]
+
+
+def _motif(rule: Rule, store: Any, tenant: str) -> tuple[Motif | None, bool]:
+    ev = rule.evidence
+    if ev.motif_id and hasattr(store, "motifs"):
+        for motif in store.motifs(tenant):
+            if motif.id == ev.motif_id or set(motif.signature_ids) & set(ev.signature_ids):
+                return motif, True
+    return None, False
+
+
+def explain(rule: Rule, store: Any, tenant: str, audit: AuditLog | None = None) -> Explanation:
+    """Gather the explanation of ``rule`` from ``store`` (``tenant`` only) and ``audit``."""
+    motif, stored = _motif(rule, store, tenant)
+    refs = _failure_refs(rule, store, tenant)
+    by_session: dict[str, list[EventRef]] = defaultdict(list)
+    for ref in refs:
+        by_session[ref.session_id].append(ref)
+    sessions = {s.id: s for s in store.sessions(tenant)} if refs or rule.evidence.sessions else {}
+    occurrences = []
+    for session_id in sorted(by_session):
+        events = list(store.events(tenant, session_id=session_id))
+        session = sessions.get(session_id)
+        for ref in sorted(by_session[session_id], key=lambda r: (r.file, r.line)):
+            occurrences.append(
+                Occurrence(
+                    session_id=session_id,
+                    native_session_id=session.native_id if session else None,
+                    agent=session.agent if session else None,
+                    lines=_occurrence(events, ref.event_id),
+                )
+            )
+    session_rows = [
+        {
+            "id": sid,
+            "native_id": s.native_id if s else None,
+            "agent": s.agent if s else None,
+            "file": s.source_file if s else None,
+            "in_store": s is not None,
+        }
+        for sid in rule.evidence.sessions
+        for s in [sessions.get(sid)]
+    ]
+    entries = list(audit.entries(tenant=tenant, rule_id=rule.id)) if audit else []
+    return Explanation(
+        tenant=tenant,
+        rule=rule.model_dump(mode="json"),
+        motif=motif,
+        motif_stored=stored,
+        occurrences=occurrences,
+        sessions=session_rows,
+        agents=rule.evidence.agents,
+        history=rule.history,
+        audit=entries,
+    )
+
+
+def _rule_panel(x: Explanation) -> Panel:
+    r = x.rule
+    ev = r["evidence"]
+    tools = ", ".join(r["scope"]["tools"]) or "-"
+    body = Text.from_markup(
+        f"[bold]{escape(r['directive'])}[/]\n"
+        f"[dim]when:[/] {escape(r['when'])}\n[dim]because:[/] {escape(r['because'])}\n"
+        f"[dim]status:[/] {r['status']}  [dim]confidence:[/] {r['confidence']}  "
+        f"[dim]version:[/] {r['version']}  [dim]distiller:[/] {escape(r['distiller'])}\n"
+        f"[dim]scope:[/] tenant {escape(r['scope']['tenant'])}, agents "
+        f"{escape(str(r['scope']['agents']))}, tools {escape(tools)}\n"
+        f"[dim]evidence:[/] motif {ev['motif_id']}, {len(ev['sessions'])} sessions, "
+        f"{len(ev['agents'])} agents, support {ev['support']} "
+        f"(trust-weighted {ev['trust_support']})"
+    )
+    return Panel(body, title=f"{r['id']}  {escape(r['title'])}", expand=False)
+
+
+def _motif_table(m: Motif) -> Table:
+    t = Table(title="motif and scores", show_header=False, box=None)
+    for key in (
+        "id",
+        "tool",
+        "program",
+        "kind",
+        "support",
+        "trust_support",
+        "score",
+        "lift",
+        "cross_agent",
+        "first_seen",
+        "last_seen",
+    ):
+        t.add_row(key, escape(str(getattr(m, key))))
+    t.add_row("template", escape(m.template[:300]))
+    t.add_row("recovery", escape(str({k: v for k, v in m.recovery.items() if k != "alternatives"})))
+    t.add_row("cost", escape(str(m.cost)))
+    return t
+
+
+def _occurrences(x: Explanation) -> list[Any]:
+    out: list[Any] = [Text("failures and what came next", style="bold underline")]
+    if not x.occurrences:
+        seeded = x.rule.get("seeded")
+        out.append(
+            Text(
+                "  (seeded rule: no transcript evidence)"
+                if seeded
+                else "  (no evidence events found in the store for this tenant)",
+                style="dim",
+            )
+        )
+    for occ in x.occurrences:
+        out.append(
+            Text(
+                f"session {occ.native_session_id or occ.session_id} (agent {occ.agent})",
+                style="bold",
+            )
+        )
+        for ln in occ.lines:
+            shown = ln.text or (str(ln.input) if ln.input is not None else "")
+            snippet = " ".join(shown.split())[:240]
+            out.append(
+                Text.assemble(
+                    (f"  {ln.file}:{ln.line}", "cyan"),
+                    (f"  {ln.role} [{ln.trust}] {ln.tool or ln.kind}: ", "dim"),
+                    snippet,
+                )
+            )
+    return out
+
+
+def _history_table(x: Explanation) -> Table:
+    t = Table(title="history", show_lines=False)
+    for col in ("when", "action", "who", "why"):
+        t.add_column(col)
+    for h in x.history:
+        t.add_row(h.at.isoformat(timespec="seconds"), h.action, escape(h.actor), escape(h.reason))
+    return t
+
+
+def render_explanation(x: Explanation, console: Console) -> None:
+    """Print the explanation for a terminal reader."""
+    parts: list[Any] = [_rule_panel(x)]
+    if x.motif is not None:
+        parts.append(_motif_table(x.motif))
+    parts += _occurrences(x)
+    if x.sessions:
+        parts.append(
+            Text(
+                "sessions: "
+                + ", ".join(f"{s['native_id'] or s['id']} ({s['agent']})" for s in x.sessions)
+            )
+        )
+    parts.append(_history_table(x))
+    parts.append(Text(f"audit log entries about this rule: {len(x.audit)}", style="dim"))
+    console.print(Group(*parts))

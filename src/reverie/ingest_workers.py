@@ -1,0 +1,68 @@
+"""Parallel ingest: worker processes that each parse and write whole files.
+
+Each worker opens its own store connection and writes each file in its own
+transaction, exactly as the single-process path does; the embedded store
+serialises the writers (SQLite WAL, one writer at a time) while the others
+parse. Nothing large crosses processes: a worker gets a path and returns the
+file's small :class:`~reverie.ingest.FileResult`. A worker whose parent died
+stops before writing another file.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from reverie.adapters.base import AdapterOptions
+from reverie.adapters.registry import get_adapter
+from reverie.ingest import FileResult, _ingest_one, _Prepared
+from reverie.settings import Settings
+from reverie.store import open_store
+
+__all__ = ["run_parallel"]
+
+_STATE: dict[str, Any] = {}
+
+
+def _start(
+    settings: Settings, tenant: str, fmt: str, options: AdapterOptions, force: bool, parent: int
+) -> None:
+    _STATE.update(
+        store=open_store(settings),
+        prepare=_Prepared(settings, tenant),
+        fixed=None if fmt == "auto" else get_adapter(fmt),
+        options=options,
+        force=force,
+        parent=parent,
+    )
+
+
+def _one(path: Path) -> FileResult:
+    if os.getppid() != _STATE["parent"]:
+        raise SystemExit("the ingest that started this worker is gone")
+    return _ingest_one(
+        _STATE["store"],
+        _STATE["prepare"],
+        path,
+        _STATE["fixed"],
+        _STATE["options"],
+        _STATE["force"],
+    )
+
+
+def run_parallel(
+    job: tuple[Settings, str, str, AdapterOptions, bool], paths: list[Path], workers: int
+) -> Iterator[FileResult]:
+    """Results in the order of ``paths``."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_start,
+        initargs=(*job, os.getpid()),
+    ) as pool:
+        yield from pool.map(_one, paths, chunksize=1)
