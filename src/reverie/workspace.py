@@ -1,4 +1,7 @@
-"""Making a workspace: ``reverie.toml``, ``graph/``, ``rules/``, ``prompts/``, ``.reverie/``."""
+"""Making a workspace: ``reverie.toml``, ``graph/``, ``rules/``, ``prompts/``, ``.reverie/``.
+
+A new workspace starts with the seeded rules (known good practices) in ``rules/``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from pathlib import Path
 
 from reverie.errors import ConfigError
 from reverie.resources import data_dir
+from reverie.rulebook import load_rule
 from reverie.settings import CONFIG_NAME, Settings, load_settings
 
 __all__ = ["DEFAULT_CONFIG", "init_workspace"]
@@ -49,7 +53,12 @@ def init_workspace(root: Path, tenant: str = "default", force: bool = False) -> 
         target = root / name
         if not target.exists():
             shutil.copytree(data_dir(name), target)
-    (root / "rules").mkdir(exist_ok=True)
+    rules = root / "rules"
+    if not rules.exists():
+        rules.mkdir()
+        for path in sorted(data_dir("rules").glob("R-*.md")):
+            if load_rule(path).seeded:
+                shutil.copy2(path, rules / path.name)
     state = root / ".reverie"
     state.mkdir(exist_ok=True)
     (state / ".gitignore").write_text("*\n", encoding="utf-8")

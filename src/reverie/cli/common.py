@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from reverie.errors import ReverieError
 from reverie.settings import Settings, find_workspace, load_settings
@@ -49,7 +50,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document i
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print an error the way every command does and return the Exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
