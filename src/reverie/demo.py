@@ -29,11 +29,20 @@ class DemoResult(BaseModel):
     ingest: IngestSummary
 
 
-def find_sessions(given: Path | None, root: Path) -> tuple[Path, str]:
-    """Where the demo reads sessions from, and which kind of source that is."""
+_CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def find_sessions(
+    given: Path | None, root: Path, search: tuple[Path, ...] | None = None
+) -> tuple[Path, str]:
+    """Where the demo reads sessions from, and which kind of source that is.
+
+    ``search`` are the folders whose sibling ``shared/data/real`` is looked for
+    (default: the current folder and the checkout Reverie runs from).
+    """
     if given is not None:
         return given.expanduser(), "given"
-    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+    for base in search if search is not None else (Path.cwd(), _CHECKOUT):
         real = base.parent / "shared" / "data" / "real"
         if real.is_dir():
             return real, "real"

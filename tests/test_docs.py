@@ -1,0 +1,56 @@
+"""The README and the CLI agree: every command has help text and is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer.main
+from typer.testing import CliRunner
+
+from reverie.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _commands() -> list[tuple[str, ...]]:
+    """Every command path, e.g. ("ingest",), ("sessions", "show")."""
+    found: list[tuple[str, ...]] = []
+
+    def walk(group: object, prefix: tuple[str, ...]) -> None:
+        for name, command in sorted(getattr(group, "commands", {}).items()):
+            path = (*prefix, name)
+            if getattr(command, "commands", None):
+                walk(command, path)
+            else:
+                found.append(path)
+
+    walk(typer.main.get_command(app), ())
+    return found
+
+
+def _documented_text() -> str:
+    parts = [(ROOT / "README.md").read_text()]
+    parts += [p.read_text() for p in sorted((ROOT / "docs").glob("*.md"))]
+    return "\n".join(parts)
+
+
+def test_every_command_has_help_and_is_documented() -> None:
+    runner = CliRunner()
+    docs = _documented_text()
+    commands = _commands()
+    assert ("ingest",) in commands and ("sessions", "show") in commands
+    for path in commands:
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert len(result.output.strip()) > 40, path
+        pattern = r"reverie\s+" + r"\s+".join(map(re.escape, path)) + r"\b"
+        assert re.search(pattern, docs), f"`reverie {' '.join(path)}` is not in README or docs/"
+
+
+def test_readme_quickstart_is_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## Quickstart", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in block.strip().splitlines()]
+    assert commands == ["make demo", "make test"]
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
