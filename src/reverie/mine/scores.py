@@ -1,0 +1,163 @@
+"""A motif's scores, from the store's aggregates over its signatures.
+
+=====================  ====================================================================
+score                  definition
+=====================  ====================================================================
+``sessions``           distinct sessions with a failure of the motif
+``agents``             distinct agent names among them; ``cross_agent`` when >= min_agents
+``support``            failures (occurrences) of the motif
+``trust_support``      sum over those failures of the trust weight of the evidence event
+                       (``[trust]`` in reverie.toml: operator 1.0 ... external 0.1)
+``recovery``           ``fix``: the most common correction (kind and summary);
+                       ``rate``: share of the motif's failures that this fix followed;
+                       ``recovered``: share of failures followed by any fix;
+                       ``consistency``: the top fix's share among all fixes
+``cost``               mean ``steps`` (tool calls) and ``tokens`` until recovered, mean
+                       ``seconds`` where times exist, and ``unrecovered`` failures
+``first_seen``,        earliest and latest failure time
+``last_seen``
+``lift``               P(failed outcome | session has the motif) / P(failed outcome), over
+                       sessions with a known outcome; ``None`` when no outcomes are known
+``score``              log2(1 + sessions) x (1 + log2(agents)) x mean trust weight
+                       x (1 + consistency / 2) x max(1, lift)
+=====================  ====================================================================
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from reverie.models import Motif, Signature
+from reverie.store.mining_base import FailureExample, RecoveryStat, SignatureStat
+
+__all__ = ["MotifEvidence", "lift", "score_motif"]
+
+
+@dataclass
+class MotifEvidence:
+    """Everything the store knows about one motif candidate."""
+
+    signatures: list[Signature]
+    stats: list[SignatureStat]
+    sessions: dict[str, tuple[str, bool | None]]  # session id -> (agent, failed)
+    recoveries: list[RecoveryStat] = field(default_factory=list)
+    examples: list[FailureExample] = field(default_factory=list)
+
+
+def lift(
+    motif_failed: int, motif_known: int, failed_sessions: int, known_sessions: int
+) -> float | None:
+    """P(failed | motif) / P(failed); ``None`` without outcomes.
+
+    >>> lift(3, 4, 5, 20)
+    3.0
+    >>> lift(0, 0, 5, 20) is None
+    True
+    """
+    if motif_known == 0 or known_sessions == 0 or failed_sessions == 0:
+        return None
+    return round((motif_failed / motif_known) / (failed_sessions / known_sessions), 3)
+
+
+def _time(ms: int | None) -> datetime | None:
+    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def _recovery(ev: MotifEvidence, occurrences: int) -> tuple[dict, dict]:
+    fixes: Counter[tuple[str, str]] = Counter()
+    steps = tokens = ms = 0.0
+    ms_n = 0
+    total = 0
+    for r in ev.recoveries:
+        fixes[(r.kind, r.summary)] += r.count
+        total += r.count
+        steps += r.steps * r.count
+        tokens += r.tokens * r.count
+        if r.ms is not None:
+            ms += r.ms * r.count
+            ms_n += r.count
+    cost: dict = {
+        "steps": round(steps / total, 2) if total else None,
+        "tokens": round(tokens / total, 1) if total else None,
+        "seconds": round(ms / ms_n / 1000, 1) if ms_n else None,
+        "unrecovered": max(occurrences - total, 0),
+    }
+    if not fixes:
+        return {"fix": None, "kind": None, "rate": 0.0, "recovered": 0.0,
+                "consistency": 0.0}, cost
+    (kind, summary), top = max(fixes.items(), key=lambda kv: (kv[1], kv[0]))
+    recovery = {
+        "fix": summary,
+        "kind": kind,
+        "rate": round(top / occurrences, 3) if occurrences else 0.0,
+        "recovered": round(min(total / occurrences, 1.0), 3) if occurrences else 0.0,
+        "consistency": round(top / total, 3),
+        "alternatives": [
+            {"fix": s, "kind": k, "count": c}
+            for (k, s), c in fixes.most_common(4) if (k, s) != (kind, summary)
+        ][:3],
+    }
+    return recovery, cost
+
+
+def score_motif(
+    motif_id: str,
+    tenant: str,
+    ev: MotifEvidence,
+    *,
+    min_agents: int,
+    failed_sessions: int = 0,
+    known_sessions: int = 0,
+) -> Motif:
+    """One :class:`~reverie.models.Motif` with every score filled in."""
+    occurrences = sum(s.occurrences for s in ev.stats)
+    trust_support = round(sum(s.trust_support or 0.0 for s in ev.stats), 3)
+    agents = sorted({agent for agent, _ in ev.sessions.values()})
+    known = [failed for _, failed in ev.sessions.values() if failed is not None]
+    motif_lift = lift(sum(known), len(known), failed_sessions, known_sessions)
+    recovery, cost = _recovery(ev, occurrences)
+    main = max(zip(ev.stats, ev.signatures, strict=True), key=lambda p: (p[0].occurrences, p[1].id))
+    firsts = [s.first_seen for s in ev.stats if s.first_seen is not None]
+    lasts = [s.last_seen for s in ev.stats if s.last_seen is not None]
+    mean_trust = trust_support / occurrences if occurrences else 0.0
+    score = (
+        math.log2(1 + len(ev.sessions))
+        * (1 + math.log2(max(len(agents), 1)))
+        * mean_trust
+        * (1 + recovery["consistency"] / 2)
+        * max(1.0, motif_lift or 1.0)
+    )
+    picked: list[FailureExample] = []
+    for x in ev.examples:  # one per session first, then the rest
+        if x.session_id not in {p.session_id for p in picked}:
+            picked.append(x)
+    picked += [x for x in ev.examples if x not in picked]
+    examples = [
+        {"event_id": x.event_id, "failure_id": x.failure_id, "session_id": x.session_id,
+         "file": x.file, "line": x.line}
+        for x in picked[:3]
+    ]
+    return Motif(
+        id=motif_id,
+        tenant=tenant,
+        tool=main[1].tool,
+        program=main[1].program,
+        template=main[1].template,
+        kind=main[0].kind,
+        signature_ids=[s.id for s in ev.signatures],
+        sessions=sorted(ev.sessions),
+        agents=agents,
+        support=occurrences,
+        trust_support=trust_support,
+        recovery=recovery,
+        examples=examples,
+        cost=cost,
+        first_seen=_time(min(firsts)) if firsts else None,
+        last_seen=_time(max(lasts)) if lasts else None,
+        lift=motif_lift,
+        cross_agent=len(agents) >= min_agents,
+        score=round(score, 3),
+    )

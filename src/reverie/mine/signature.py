@@ -1,0 +1,102 @@
+"""Failures to signatures: a masked template keyed by tool, program, error class and kind.
+
+For each failure, :func:`signature_text` keeps the decisive error line (see
+:mod:`reverie.mine.normalize`) with the header of a multi-check output
+("Pre-commit validation failed: [FORMAT]"), masks its variable parts, and
+:func:`assign_signatures` merges near-identical templates with a Drain-style
+:class:`~reverie.mine.drain.TemplateMiner` inside each key. It sets every
+failure's ``signature_id`` and returns the signatures.
+
+User corrections are keyed by the action they answer, not by their wording
+(people rarely say the same thing twice): the template is "user correction
+after <program or tool>"; the words themselves stay in the failure's text and
+in the correction.
+
+A signature id is ``make_id("signature", tenant, tool, program, error_class,
+kind, template)``: the same template under the same key gets the same id in
+every run.
+
+>>> from reverie.models import Failure
+>>> fs = [
+...     Failure(id=f"f{i}", tenant="t", event_id=f"e{i}", session_id=f"s{i}", agent="a",
+...             kind="exit_code", detector="exit_code", tool="Bash", program="pytest",
+...             text=f"Exit code 1\\nE   ModuleNotFoundError: No module named 'pkg{i}'")
+...     for i in range(3)
+... ]
+>>> sigs = assign_signatures("t", fs)
+>>> len(sigs), sigs[0].template
+(1, 'E ModuleNotFoundError: No module named <STR>')
+>>> fs[0].signature_id == fs[2].signature_id == sigs[0].id
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from reverie.ids import make_id
+from reverie.mine.drain import TemplateMiner
+from reverie.mine.normalize import decisive_lines, error_class, mask, unescape
+from reverie.models import Failure, Signature
+
+__all__ = ["USER_KINDS", "assign_signatures", "signature_text"]
+
+_EXIT = re.compile(r"(?i)^exit code (-?\d+)")
+USER_KINDS = frozenset({"correction", "interruption"})
+_KIND_CLASS = {
+    "rejection": "rejection",
+    "interruption": "interruption",
+    "correction": "correction",
+    "failed_outcome": "failed_outcome",
+    "timeout": "timeout",
+}
+
+
+def signature_text(failure: Failure) -> tuple[str, str]:
+    """``(error_class, masked template)`` for one failure."""
+    if failure.kind in USER_KINDS:
+        target = failure.program or failure.tool or "reply"
+        label = "interrupted" if failure.kind == "interruption" else "user correction"
+        return failure.kind, f"{label} after {target}"
+    if failure.kind == "failed_outcome":
+        return "failed_outcome", "session outcome: failed"
+    text = unescape(failure.text)
+    code = 1 if failure.kind == "exit_code" else None
+    cls = _KIND_CLASS.get(failure.kind) or error_class(text, code)
+    lines = text.splitlines()
+    if lines and lines[0].endswith("]") and "[" in lines[0] and len(lines) > 1:
+        # one check of a multi-check output: "header [TAG]" then the check's body
+        line = lines[0] + " " + decisive_lines("\n".join(lines[1:]))
+    else:
+        line = decisive_lines(text)
+    if not line.strip():
+        code = _EXIT.match(text.strip())
+        return cls, f"exit code {code.group(1) if code else '?'} with no output"
+    return cls, mask(line)
+
+
+def assign_signatures(
+    tenant: str, failures: Iterable[Failure], threshold: float = 0.6
+) -> list[Signature]:
+    """Set ``signature_id`` on every failure; return the distinct signatures."""
+    miner = TemplateMiner(threshold=threshold)
+    pending: list[tuple[Failure, tuple[str | None, str | None, str, str], int]] = []
+    for failure in failures:
+        cls, template = signature_text(failure)
+        key = (failure.tool, failure.program, cls, failure.kind)
+        pending.append((failure, key, miner.add(key, template)))
+    signatures: dict[str, Signature] = {}
+    ids: dict[int, str] = {}
+    for failure, key, cluster in pending:
+        sid = ids.get(cluster)
+        if sid is None:
+            template = miner.template(cluster)
+            sid = make_id("signature", tenant, *key, template)
+            ids[cluster] = sid
+            signatures[sid] = Signature(
+                id=sid, tenant=tenant, tool=key[0], program=key[1], error_class=key[2],
+                template=template,
+            )
+        failure.signature_id = sid
+    return list(signatures.values())

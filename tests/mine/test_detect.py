@@ -1,0 +1,200 @@
+"""Detection, signatures and recovery as pure functions over hand-built event rows."""
+
+from __future__ import annotations
+
+from itertools import count
+
+import orjson
+
+from reverie.mine import assign_signatures, detect_session, recover_session
+from reverie.store.mining_base import MiningEvent
+
+_ids = count()
+
+
+class Session:
+    """Builds one session's MiningEvent rows in order."""
+
+    def __init__(self, sid: str = "s1"):
+        self.sid = sid
+        self.events: list[MiningEvent] = []
+
+    def _add(self, **kw) -> MiningEvent:
+        base = dict(
+            id=f"e{next(_ids)}", session_id=self.sid, seq=len(self.events), kind="message",
+            role=None, trust="agent", tool=None, text=None, tool_input=None, is_error=False,
+            exit_code=None, answers_id=None, ts=1_000 * len(self.events), tokens=0, flags=None,
+        )
+        base.update(kw)
+        ev = MiningEvent(**base)
+        self.events.append(ev)
+        return ev
+
+    def user(self, text: str, trust: str = "user", flags: str | None = None) -> MiningEvent:
+        return self._add(role="user", trust=trust, text=text, flags=flags)
+
+    def call(self, tool: str, tool_input, output: str, *, is_error=False, exit_code=None,
+             flags=None) -> MiningEvent:
+        self._add(role="assistant", text="ok", tokens=100)
+        call = self._add(kind="tool_call", role="assistant", tool=tool,
+                         tool_input=orjson.dumps(tool_input).decode(), flags=flags)
+        return self._add(kind="tool_result", trust="tool", tool=tool, text=output,
+                         is_error=is_error, exit_code=exit_code, answers_id=call.id, flags=flags)
+
+    def bash(self, command: str, output: str, **kw) -> MiningEvent:
+        return self.call("Bash", {"command": command}, output, **kw)
+
+
+def kinds(session: Session, failed=None) -> list[tuple[str, str, str | None]]:
+    return [(f.kind, f.detector, f.program)
+            for f in detect_session("t", "a", session.events, failed)]
+
+
+def test_flagged_exit_code_and_unflagged_output_are_failures():
+    s = Session()
+    s.user("fix the build")
+    s.bash("git push", "Exit code 128\nfatal: no upstream", is_error=True)
+    s.bash("make test", "ok", exit_code=2)
+    s.bash("python run.py", "Traceback (most recent call last):\n  File x\nValueError: bad")
+    s.bash("foo --x", "bash: foo: command not found")
+    s.bash("cat /etc/shadow", "cat: /etc/shadow: Permission denied")
+    s.bash("pytest -q", "===== 2 failed, 3 passed in 0.5s =====")
+    s.bash("ls", "a.py\nb.py")
+    assert kinds(s) == [
+        ("exit_code", "is_error", "git push"),
+        ("exit_code", "exit_code", "make test"),
+        ("traceback", "output", "python"),
+        ("command_not_found", "output", "foo"),
+        ("permission_denied", "output", "cat"),
+        ("test_failure", "output", "pytest"),
+    ]
+
+
+def test_file_contents_read_by_a_non_shell_tool_are_not_scanned():
+    s = Session()
+    s.user("look")
+    s.call("Read", {"file_path": "/a.py"}, "Traceback (most recent call last):\nKeyError")
+    assert kinds(s) == []
+
+
+def test_scaffold_artefacts_are_not_failures():
+    s = Session()
+    s.user("task")
+    s.call("Read", {"file_path": "/x"}, "<tool_use_error>File does not exist.</tool_use_error>",
+           is_error=True)
+    s.call("Read", {"file_path": "/y"},
+           "<tool_use_error>Sibling tool call errored</tool_use_error>", is_error=True)
+    s.bash("grep -r foo .", "Exit code 1", is_error=True)  # grep: no match
+    s.bash("rm -rf /", "The user doesn't want to proceed with this tool use.", is_error=True)
+    s.user("[Request interrupted by user for tool use]")
+    s.bash("cat x", "Exit code 1\ncat: x: No such file or directory", flags='["demo"]')
+    assert kinds(s) == [("tool_error", "is_error", None), ("rejection", "is_error", "rm")]
+
+
+def test_user_corrections_need_a_preceding_agent_action_and_user_trust():
+    s = Session()
+    s.user("no, don't touch the tests")  # the task itself: not a correction
+    s.bash("npm install", "added 3 packages")
+    s.user("no, use pnpm instead")
+    s.bash("pnpm install", "done")
+    s.user("[Request interrupted by user]")
+    s.bash("ls", "x")
+    s.user("don't do that", trust="tool")  # not the user's words
+    s.bash("ls", "x")
+    s.user("great, thanks")
+    found = detect_session("t", "a", s.events)
+    assert [(f.kind, f.program, f.trust) for f in found] == [
+        ("correction", "npm install", "user"),
+        ("interruption", "pnpm install", "user"),
+    ]
+
+
+def test_failed_outcome_is_a_failure_on_the_last_event():
+    s = Session()
+    s.user("task")
+    last = s.bash("ls", "x")
+    found = detect_session("t", "a", s.events, failed=True)
+    assert [(f.kind, f.event_id) for f in found] == [("failed_outcome", last.id)]
+    assert detect_session("t", "a", s.events, failed=False) == []
+
+
+def test_multi_check_output_gives_one_failure_per_check():
+    s = Session()
+    s.user("commit")
+    s.bash("git add -A && git commit -m x",
+           "Pre-commit validation failed:\\n\\n[FORMAT] Code is not formatted.\\n"
+           "Run 'mix format' to fix.\\n\\n[CREDO]\\nChecking 12 source files\\n", is_error=True)
+    found = detect_session("t", "a", s.events)
+    assert [f.program for f in found] == ["git commit", "git commit"]
+    sigs = {s.id: s for s in assign_signatures("t", found)}
+    templates = [sigs[f.signature_id].template for f in found]
+    assert templates == [
+        "Pre-commit validation failed: [FORMAT] Code is not formatted. Run 'mix format' to fix.",
+        "Pre-commit validation failed: [CREDO] Checking <NUM> source files",
+    ]
+
+
+def test_near_identical_messages_share_a_signature_and_different_ones_do_not():
+    failures = []
+    for i, (path, num) in enumerate([("/a/b.py", 3), ("/c/d/e.py", 41), ("/x.py", 7)]):
+        s = Session(f"s{i}")
+        s.user("task")
+        s.bash(f"python {path}", f"Exit code 1\nOSError: [Errno {num}] cannot open '{path}'",
+               is_error=True)
+        s.bash(f"python {path}", f"Exit code 1\nKeyError: 'k{num}' missing in table {num}",
+               is_error=True)
+        s.bash("npm test", f"Exit code 1\nOSError: [Errno {num}] cannot open '{path}'",
+               is_error=True)
+        failures += detect_session("t", "a", s.events)
+    sigs = assign_signatures("t", failures)
+    assert len(sigs) == 3
+    by_id = {s.id: s for s in sigs}
+    keys = {(by_id[f.signature_id].program, by_id[f.signature_id].template) for f in failures}
+    assert keys == {
+        ("python", "OSError: [Errno <NUM>] cannot open <STR>"),
+        ("python", "KeyError: <STR> missing in table <NUM>"),
+        ("npm test", "OSError: [Errno <NUM>] cannot open <STR>"),
+    }
+
+
+def test_recovery_finds_the_command_run_first_and_the_added_flag():
+    s = Session()
+    s.user("ship it")
+    s.bash("git commit -m 'a'", "Exit code 1\nPre-commit validation failed: not formatted",
+           is_error=True)
+    s.bash("mix format", "")
+    fix = s.bash("git commit -m 'b'", "[main 1a2b3c] a")
+    s.bash("git push", "Exit code 128\nfatal: no upstream branch", is_error=True)
+    push = s.bash("git push --set-upstream origin main", "done")
+    found = detect_session("t", "a", s.events)
+    fixes = recover_session("t", s.events, found)
+    assert [(c.kind, c.summary, c.event_id, c.steps) for c in fixes] == [
+        ("retry", "ran `mix format` first; changed arguments",
+         s.events[s.events.index(fix) - 1].id, 2),
+        ("retry", "added `--set-upstream`", s.events[s.events.index(push) - 1].id, 1),
+    ]
+    assert fixes[0].tokens == 200  # two assistant turns of 100 tokens on the way
+
+
+def test_recovery_by_user_words_after_a_rejection():
+    s = Session()
+    s.user("start the server")
+    s.bash("mix phx.server", "The user doesn't want to proceed with this tool use.",
+           is_error=True)
+    s.user("[Request interrupted by user for tool use]")
+    s.user("run it in the background with iex instead")
+    found = detect_session("t", "a", s.events)
+    fixes = recover_session("t", s.events, found)
+    assert [f.kind for f in found] == ["rejection"]
+    assert [c.kind for c in fixes] == ["user"]
+    assert fixes[0].summary == "run it in the background with iex instead"
+
+
+def test_unrecovered_failure_has_no_correction():
+    s = Session()
+    s.user("task")
+    s.bash("cargo build", "Exit code 101\nerror[E0425]: cannot find value `x`", is_error=True)
+    s.bash("cargo build", "Exit code 101\nerror[E0425]: cannot find value `y`", is_error=True)
+    found = detect_session("t", "a", s.events)
+    assert len(found) == 2
+    assert recover_session("t", s.events, found) == []
