@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -131,8 +132,14 @@ def ingest_file(
     adapter: Adapter,
     options: AdapterOptions,
     force: bool = False,
+    write_lock: AbstractContextManager[object] | None = None,
 ) -> FileResult:
-    """Ingest one file in one store transaction."""
+    """Ingest one file in one store transaction.
+
+    With ``write_lock`` (parallel ingest) the file is parsed first and written
+    while holding the lock, so writers take turns instead of polling the
+    store's lock; without it, parsing streams into the open transaction.
+    """
     absolute = str(path.resolve())
     stat = path.stat()
     result = FileResult(file=str(path), format=adapter.name)
@@ -152,9 +159,13 @@ def ingest_file(
         mtime_ns=stat.st_mtime_ns,
         format=adapter.name,
     )
-    written = store.write_file(
-        prepare.tenant, state, prepare(adapter.parse(path, options), result.malformed)
-    )
+    sessions = prepare(adapter.parse(path, options), result.malformed)
+    if write_lock is None:
+        written = store.write_file(prepare.tenant, state, sessions)
+    else:
+        parsed = list(sessions)
+        with write_lock:
+            written = store.write_file(prepare.tenant, state, parsed)
     result.sessions, result.events = written.sessions, written.events
     result.new_events, result.outcomes = written.new_events, written.outcomes
     return result
@@ -167,10 +178,12 @@ def _ingest_one(
     fixed: Adapter | None,
     options: AdapterOptions,
     force: bool,
+    write_lock: AbstractContextManager[object] | None = None,
 ) -> FileResult:
     """One file, with its input errors turned into a result (never raised)."""
     try:
-        return ingest_file(store, prepare, path, fixed or detect(path), options, force)
+        adapter = fixed or detect(path)
+        return ingest_file(store, prepare, path, adapter, options, force, write_lock)
     except InputError as exc:
         return FileResult(file=str(path), error=exc.reason)
 
