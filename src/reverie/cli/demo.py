@@ -50,7 +50,33 @@ def demo(
             )
     finally:
         store.close()
-    console.print(f"Look next: reverie stats -w {directory}; reverie sessions list -w {directory}")
+    dreamt = ", ".join(f"{k} {v}" for k, v in result.dream.items()) or "no changes"
+    console.print(f"dream: {result.motifs} motifs; {dreamt}")
+    console.print(
+        "rule book: " + (", ".join(f"{v} {k}" for k, v in result.rules.items()) or "empty")
+    )
+    w = f"-w {directory}"
+    if result.export is not None:
+        e = result.export
+        console.print(
+            f"CLAUDE.md section: {e.path} ({e.action}, {e.rules} approved fleet rules); "
+            f"render {e.render}"
+        )
+    if result.approved_agent_scoped:
+        console.print(
+            f"{len(result.approved_agent_scoped)} approved rules are scoped to single agents "
+            f"({', '.join(result.approved_agent_scoped)}): "
+            f"reverie render claude_md {w} --agent {result.example_agent}"
+        )
+    first = result.example_rule or "ID"
+    console.print("[bold]Where to look[/]")
+    if result.export is not None:
+        console.print(f"  the rendered section:  {result.export.path}")
+        digest = result.export.render
+        console.print(f"  what was in it:        reverie explain --render {digest} {w}")
+    console.print(f"  the rule book:         reverie rules list {w}")
+    console.print(f"  why a rule exists:     reverie explain {first} {w}")
+    console.print(f"  review the proposals:  reverie review approve|reject ID --reason TEXT {w}")
 
 
 def register(app: typer.Typer) -> None:

@@ -26,14 +26,34 @@ from reverie.rulebook import find_rule
 def register(app: typer.Typer) -> None:
     @app.command("explain")
     def explain_cmd(
-        rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. R-0004.")],
+        rule_id: Annotated[
+            str | None, typer.Argument(help="Rule id, e.g. R-0004.", show_default=False)
+        ] = None,
         workspace: WorkspaceOpt = None,
         tenant: TenantOpt = None,
+        render_hash: Annotated[
+            str | None,
+            typer.Option(
+                "--render",
+                help="Explain a rendered prompt instead: which rules were in it and why "
+                "(the b2: hash printed by `reverie render` / `reverie export`).",
+            ),
+        ] = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """The rule, its motif and scores, the failures with file:line and text, its history."""
+        """The rule, its motif and scores, the failures with file:line and text, its history.
+
+        With --render HASH: which rules were in that rendered prompt, and why.
+        """
         settings = resolve(workspace)
         tenant = tenant or settings.tenant
+        if render_hash is not None:
+            from reverie.cli.render import explain_render_cmd
+
+            explain_render_cmd(settings, tenant, render_hash, as_json)
+            return
+        if rule_id is None:
+            raise fail("give a rule id (e.g. R-0004), or --render HASH", 2)
         try:
             rule = find_rule(settings.rules_dir, rule_id, tenant)
             with store_for(settings) as store:

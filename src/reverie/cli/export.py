@@ -1,0 +1,71 @@
+"""``reverie export claude-md|agents-md --into PATH``: update Reverie's section of a file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reverie.cli.common import JsonOpt, TenantOpt, WorkspaceOpt, console, fail, print_json, resolve
+from reverie.cli.render import AgentOpt, BudgetOpt, LocalTokensOpt, token_counter
+from reverie.errors import ReverieError
+from reverie.export import EXPORTS, export
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("export")
+    def export_cmd(
+        kind: Annotated[
+            str,
+            typer.Argument(
+                help=f"What to export: {' or '.join(EXPORTS)} (templates "
+                f"{', '.join(t for t in EXPORTS.values())} in prompts/).",
+                show_default=False,
+            ),
+        ],
+        into: Annotated[
+            Path,
+            typer.Option(
+                "--into",
+                help="The file to update, e.g. CLAUDE.md; only Reverie's marked section changes "
+                "(appended if absent; the file is created if missing).",
+                show_default=False,
+            ),
+        ],
+        workspace: WorkspaceOpt = None,
+        tenant: TenantOpt = None,
+        agent: AgentOpt = None,
+        budget: BudgetOpt = None,
+        local_tokens: LocalTokensOpt = False,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Render approved rules into the marked section of CLAUDE.md or AGENTS.md; record it."""
+        settings = resolve(workspace)
+        if kind not in EXPORTS:
+            raise fail(f"unknown export {kind!r}; use one of {', '.join(EXPORTS)}", 2)
+        budget = budget if budget is not None else settings.render.default_budget
+        try:
+            result = export(
+                settings,
+                kind,
+                into,
+                tenant=tenant or settings.tenant,
+                agent=agent,
+                at=datetime.now(UTC),
+                budget=budget,
+                counter=token_counter(settings.distill.model, local_tokens),
+            )
+        except ReverieError as exc:
+            raise fail(str(exc)) from exc
+        if as_json:
+            print_json(result.model_dump(mode="json"))
+            return
+        left = f", {result.omitted} left out to fit the budget" if result.omitted else ""
+        console.print(
+            f"{result.path}: {result.action} ({result.rules} rules{left}); render "
+            f"{result.render} (reverie explain --render {result.render})",
+            highlight=False,
+            soft_wrap=True,
+        )
