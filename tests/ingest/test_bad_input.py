@@ -60,7 +60,7 @@ def test_missing_workspace_says_how_to_make_one(tmp_path: Path, cli: CliRunner) 
 
 def test_sigkill_mid_file_leaves_store_consistent(workspace: Settings, tmp_path: Path) -> None:
     small = write_corpus(tmp_path / "corpus" / "a", sessions=1, steps=5, seed=1)
-    big = write_corpus(tmp_path / "corpus" / "b", sessions=1, steps=60_000, seed=2)
+    big = write_corpus(tmp_path / "corpus" / "b", sessions=1, steps=20_000, seed=2)
     reverie = [sys.executable, "-m", "reverie", "ingest", "-w", str(workspace.root)]
     proc = subprocess.Popen(
         [*reverie, str(small.files[0]), str(big.files[0])],
