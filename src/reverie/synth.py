@@ -152,8 +152,15 @@ def write_corpus(
     noise_rate: float = 0.05,
     seed: int = 7,
     start: datetime | None = None,
+    deployed_at: datetime | None = None,
+    fixed: tuple[str, ...] = (),
 ) -> CorpusStats:
-    """Write ``sessions`` transcripts under ``root/<agent>/``; return what was planted."""
+    """Write ``sessions`` transcripts under ``root/<agent>/``; return what was planted.
+
+    With ``deployed_at``, the planted motifs named in ``fixed`` stop occurring in
+    sessions that start at or after that time (the step runs cleanly instead):
+    a known deployment with a known effect, for ``reverie eval``'s before/after.
+    """
     rng = random.Random(seed)
     root = Path(root)
     stats = CorpusStats()
@@ -161,12 +168,17 @@ def write_corpus(
     for i in range(sessions):
         agent = f"agent-{i % agents}"
         session = str(uuidlib.UUID(int=rng.getrandbits(128)))
-        w = _Writer(rng, session, f"/work/{agent}", clock + timedelta(hours=6 * i))
+        started = clock + timedelta(hours=6 * i)
+        w = _Writer(rng, session, f"/work/{agent}", started)
+        cured = set(fixed) if deployed_at is not None and started >= deployed_at else set()
         w.user(f"Task {i}: fix the failing build in module {i}")
         for n in range(steps):
             roll = rng.random()
             if roll < motif_rate / max(steps / 3, 1):
                 motif = rng.choice(MOTIFS)
+                if motif.name in cured:
+                    w.bash(rng.choice(_OK_COMMANDS), f"done step {n}", False)
+                    continue
                 w.bash(motif.command.format(n=n), motif.error.format(n=n), True)
                 w.bash(motif.fix.format(n=n), "", False)
                 w.bash(motif.command.format(n=n), "ok", False)
