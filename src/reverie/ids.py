@@ -1,8 +1,9 @@
 """Content-hash ids that name their algorithm.
 
-An id is ``"b2:"`` followed by 32 hex digits of BLAKE2b-128 over the canonical
-JSON of its parts. Children include their parent's id among the parts, so an
-event id chains to its session, and a session id to its tenant.
+An id is ``"b2:"`` followed by 32 hex digits of BLAKE2b over the canonical JSON
+of its parts. A session id hashes its tenant and native id; an event id
+(:func:`child_id`) is the first half of its session's id followed by a hash of
+its own key, so it chains to its session visibly.
 
 >>> make_id("event", "b2:abc", "uuid-1") == make_id("event", "b2:abc", "uuid-1")
 True
@@ -30,3 +31,20 @@ def content_hash(data: bytes) -> str:
 def make_id(*parts: Any) -> str:
     """Hash ``parts`` as canonical JSON (sorted keys); stable across runs and machines."""
     return content_hash(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS, default=str))
+
+
+def child_id(parent: str, *parts: Any) -> str:
+    """An id that starts with its parent's: 16 hex digits of the parent, 16 of its own.
+
+    Children of one parent sort together, so an index on ids takes a session's
+    events as one run instead of scattering them (about five times fewer pages
+    written per ingested file), and the chain to the parent is visible in the id.
+
+    >>> parent = make_id("session", "acme", "s1")
+    >>> child_id(parent, "uuid-1")[:19] == parent[:19]
+    True
+    """
+    own = hashlib.blake2b(
+        orjson.dumps(parts, option=orjson.OPT_SORT_KEYS, default=str), digest_size=8
+    ).hexdigest()
+    return parent[: len(PREFIX) + 16] + own

@@ -1,8 +1,8 @@
 """From parsed sessions to the provenance graph: ids and the edges ingest can know.
 
-Ids are content hashes (:func:`reverie.ids.make_id`) that chain to the parent:
-a session's id hashes its tenant and native id; an event's id hashes its
-session's id and its native key. So re-ingesting a file yields the same ids
+Ids are content hashes (:mod:`reverie.ids`) that chain to the parent: a
+session's id hashes its tenant and native id; an event's id is its session's id
+prefix followed by a hash of its native key. So re-ingesting a file yields the same ids
 (a no-op), and a file that grew yields the old ids plus new ones.
 
 Edges set here (the store persists them):
@@ -30,7 +30,7 @@ True
 
 from __future__ import annotations
 
-from reverie.ids import make_id
+from reverie.ids import child_id, make_id
 from reverie.models import ParsedSession
 
 __all__ = ["event_id", "link_session", "session_id", "source_id"]
@@ -41,7 +41,7 @@ def session_id(tenant: str, native_id: str) -> str:
 
 
 def event_id(session: str, key: str) -> str:
-    return make_id("event", session, key)
+    return child_id(session, "event", key)
 
 
 def source_id(tenant: str, path: str) -> str:
