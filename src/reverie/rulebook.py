@@ -213,6 +213,9 @@ FIELD_FIXES = {
 
 
 def rule_path(rules_dir: Path, rule_id: str) -> Path:
+    """``rules_dir/<id>.md``; an id that is not ``R-<digits>`` (``../x``) is an InputError."""
+    if not re.fullmatch(ID_PATTERN.strip("^$"), rule_id):
+        raise InputError(f"{rule_id!r} is not a rule id (R- and four or more digits, e.g. R-0007)")
     return Path(rules_dir) / f"{rule_id}.md"
 
 

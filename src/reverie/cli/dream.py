@@ -25,6 +25,7 @@ from reverie.cli.common import (
 from reverie.distill import Distiller, EvidenceItem, TemplateDistiller
 from reverie.dream import DreamPolicy, dream
 from reverie.errors import ReverieError
+from reverie.forget import live_session_ids
 from reverie.mine import mine
 from reverie.models import Motif
 from reverie.rule_evidence import event_refs, evidence_items, fetch_events
@@ -100,7 +101,7 @@ def register(app: typer.Typer) -> None:
                     policy=policy,
                     distiller=make_distiller(settings),
                     evidence_for=evidence_for,
-                    live_sessions={s.id for s in store.sessions(tenant)},
+                    live_sessions=live_session_ids(store, tenant),
                     dry_run=dry_run,
                 )
         except ReverieError as exc:

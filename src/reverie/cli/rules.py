@@ -10,7 +10,7 @@ from rich.table import Table
 
 from reverie.cli.common import JsonOpt, TenantOpt, WorkspaceOpt, console, fail, print_json, resolve
 from reverie.errors import ReverieError
-from reverie.rulebook import RULE_STATUSES, find_rule, load_rules, render_rule
+from reverie.rulebook import RULE_STATUSES, Rule, find_rule, load_rules, render_rule
 
 rules_app = typer.Typer(help="List and show the rules of the rule book.", no_args_is_help=True)
 
@@ -43,7 +43,7 @@ def list_rules(
     for r in rules:
         table.add_row(
             r.id,
-            r.status + (" (seeded)" if r.seeded else ""),
+            r.status + (" (seeded)" if r.seeded else "") + _quarantine_reason(r),
             f"{r.confidence:.2f}",
             str(len(r.evidence.sessions)),
             "fleet" if r.scope.agents == "fleet" else str(len(r.scope.agents)),
@@ -51,6 +51,14 @@ def list_rules(
             r.directive,
         )
     console.print(table)
+
+
+def _quarantine_reason(rule: Rule) -> str:
+    """Why a quarantined rule is held back (its latest quarantine decision), for the table."""
+    if rule.status != "quarantined":
+        return ""
+    entry = next((h for h in reversed(rule.history) if h.action == "quarantine"), None)
+    return f": {escape(entry.reason)}" if entry else ""
 
 
 @rules_app.command("show")

@@ -205,6 +205,77 @@ class SQLiteStore(SQLiteMining):
             )
             result.outcomes += 1
 
+    # -- erasure (reverie forget) ---------------------------------------------------
+    def erase(
+        self, tenant: str, session_ids: Iterable[str], tombstone: dict[str, Any]
+    ) -> dict[str, int]:
+        """Remove the content of these sessions in one transaction; keep tombstones.
+
+        Events keep their ids, kind, role, trust, tool name, times, usage and
+        links; their text, tool input, attrs, error status and exit code are
+        cleared, ``flags`` becomes ``["erased"]`` and ``attrs`` holds
+        ``{"erased": tombstone}``. Sessions lose their task and attrs the same
+        way; their outcomes and mining records (failures, corrections) are
+        deleted. ``secure_delete`` zeroes the freed bytes; :meth:`compact`
+        then rewrites the file and empties the WAL.
+        """
+        ids = sorted(set(session_ids))
+        mark = _dumps({"erased": tombstone})
+        counts = dict.fromkeys(("sessions", "events", "outcomes", "failures", "corrections"), 0)
+        conn = self._conn
+        try:
+            conn.execute("PRAGMA secure_delete=ON")
+            conn.execute("BEGIN IMMEDIATE")
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                marks = ", ".join("?" * len(chunk))
+                counts["corrections"] += conn.execute(
+                    "DELETE FROM mine_corrections WHERE tenant = ? AND failure_id IN (SELECT id "
+                    f"FROM mine_failures WHERE tenant = ? AND session_id IN ({marks}))",
+                    (tenant, tenant, *chunk),
+                ).rowcount
+                for table, column, key in (
+                    ("mine_failures", "session_id", "failures"),
+                    ("outcomes", "session_id", "outcomes"),
+                ):
+                    counts[key] += conn.execute(
+                        f"DELETE FROM {table} WHERE tenant = ? AND {column} IN ({marks})",
+                        (tenant, *chunk),
+                    ).rowcount
+                counts["events"] += conn.execute(
+                    "UPDATE events SET text = NULL, tool_input = NULL, attrs = ?, "
+                    "flags = '[\"erased\"]', is_error = 0, exit_code = NULL "
+                    f"WHERE tenant = ? AND session_id IN ({marks})",
+                    (mark, tenant, *chunk),
+                ).rowcount
+                counts["sessions"] += conn.execute(
+                    "UPDATE sessions SET task = NULL, attrs = ? "
+                    f"WHERE tenant = ? AND id IN ({marks})",
+                    (mark, tenant, *chunk),
+                ).rowcount
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"erasing sessions in {self.path} failed: {exc}") from exc
+            raise
+        return counts
+
+    def compact(self) -> None:
+        """Rewrite the store file (VACUUM) and empty the WAL, so erased bytes are gone."""
+        try:
+            self._conn.execute("PRAGMA secure_delete=ON")
+            self._conn.execute("VACUUM")
+            busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise StoreError(f"compacting {self.path} failed: {exc}") from exc
+        if busy:
+            raise StoreError(
+                f"{self.path}: the WAL could not be emptied because another process has the "
+                "store open; close it and run `reverie forget` again"
+            )
+
     # -- reading ---------------------------------------------------------------
     def tenants(self) -> list[str]:
         return [r[0] for r in self._conn.execute("SELECT id FROM tenants ORDER BY id")]
