@@ -24,7 +24,7 @@ import pytest
 from reverie.forget import forget, live_session_ids
 from reverie.rulebook import load_rule, load_rules
 from reverie.settings import Settings
-from reverie.store import open_store
+from reverie.store import GraphStore, open_store
 
 MARKER = "QUOKKA-7f3a9c1e-MARKER"
 NPM_ERROR = "npm ERR! Error: Cannot find module 'left-pad'\nRequire stack:\n- /app/index.js"
@@ -190,3 +190,23 @@ def test_forget_by_agent_and_source_and_errors(tmp_path: Path, workspace: Settin
     finally:
         store.close()
     assert load_rules(workspace.rules_dir, "default")
+
+
+def test_reingesting_a_forgotten_file_does_not_bring_it_back(
+    real_data: Path, workspace: Settings, store: GraphStore, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from reverie.ingest import ingest_paths
+
+    path = tmp_path / "short.jsonl"
+    path.write_bytes((real_data / "claude_code" / "short.jsonl").read_bytes())
+    ingest_paths(workspace, store, [path])
+    session = store.sessions(workspace.tenant)[0]
+    forget(workspace, store, workspace.tenant, sessions=[session.id], reason="test",
+           now=datetime.now(UTC))
+    again = ingest_paths(workspace, store, [path], force=True)
+    assert again.new_events == 0
+    restored = store.find_session(workspace.tenant, session.id)
+    assert restored is not None and restored.task is None
+    assert all(e.text is None for e in store.events(workspace.tenant, session_id=session.id))

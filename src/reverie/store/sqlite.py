@@ -145,6 +145,12 @@ class SQLiteStore(SQLiteMining):
     ) -> None:
         s = parsed.session
         conn = self._conn
+        erased = conn.execute(
+            "SELECT 1 FROM sessions WHERE id = ? AND tenant = ? AND attrs LIKE '{\"erased\"%'",
+            (s.id, tenant),
+        ).fetchone()
+        if erased:  # forgotten sessions stay forgotten when their file is ingested again
+            return
         agent_id = _agent_id(tenant, s.agent)
         conn.execute(
             "INSERT OR IGNORE INTO agents (id, tenant, name) VALUES (?, ?, ?)",
