@@ -4,6 +4,9 @@ The public API; everything here is re-exported from the module that owns it.
 """
 
 from reverie.adapters import Adapter, AdapterOptions, adapters, detect
+from reverie.audit import AuditLog
+from reverie.distill import TemplateDistiller
+from reverie.dream import DreamPolicy, DreamReport, dream
 from reverie.errors import (
     AuditError,
     ConfigError,
@@ -14,7 +17,12 @@ from reverie.errors import (
     UnknownFormatError,
     WorkspaceNotFound,
 )
+from reverie.evaluate import EvalReport, evaluate
+from reverie.explain import Explanation, explain
+from reverie.export import export
+from reverie.forget import ErasureReport, forget
 from reverie.ingest import IngestSummary, ingest_paths
+from reverie.mine import MiningResult, mine
 from reverie.models import (
     Correction,
     CurationDecision,
@@ -31,6 +39,10 @@ from reverie.models import (
     Usage,
 )
 from reverie.provenance import link_session
+from reverie.redact import Redactor
+from reverie.render import RenderResult, render
+from reverie.review import review
+from reverie.rulebook import Rule, load_rules, write_rule
 from reverie.settings import Settings, find_workspace, load_settings
 from reverie.store import GraphStore, open_store
 from reverie.workspace import init_workspace
@@ -41,36 +53,57 @@ __all__ = [
     "Adapter",
     "AdapterOptions",
     "AuditError",
+    "AuditLog",
     "ConfigError",
     "Correction",
     "CurationDecision",
+    "DreamPolicy",
+    "DreamReport",
+    "ErasureReport",
+    "EvalReport",
     "Event",
+    "Explanation",
     "Failure",
     "GraphStore",
     "IngestSummary",
     "InputError",
     "LLMError",
     "Malformed",
+    "MiningResult",
     "Motif",
     "Outcome",
     "ParsedSession",
+    "Redactor",
+    "RenderResult",
     "ReverieError",
     "Review",
+    "Rule",
     "Session",
     "Settings",
     "Signature",
     "SourceRef",
     "StoreError",
+    "TemplateDistiller",
     "UnknownFormatError",
     "Usage",
     "WorkspaceNotFound",
     "__version__",
     "adapters",
     "detect",
+    "dream",
+    "evaluate",
+    "explain",
+    "export",
     "find_workspace",
+    "forget",
     "ingest_paths",
     "init_workspace",
     "link_session",
+    "load_rules",
     "load_settings",
+    "mine",
     "open_store",
+    "render",
+    "review",
+    "write_rule",
 ]
