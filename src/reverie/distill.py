@@ -24,11 +24,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel, ConfigDict, Field
 
 from reverie.errors import ConfigError, LLMError
+from reverie.mine.fixes import parts
 from reverie.models import Motif, TrustClass
 from reverie.resources import data_dir
 from reverie.rulebook import LLMRecord
 
 __all__ = [
+    "USER_KINDS",
     "Distiller",
     "EvidenceItem",
     "OfflineContext",
@@ -101,27 +103,66 @@ def quote_evidence(text: str) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;")
 
 
-def recovery_fields(recovery: dict[str, Any]) -> dict[str, Any]:
+USER_KINDS = frozenset({"correction", "interruption", "rejection"})
+"""Motif kinds where the user, not a tool, stopped the agent."""
+_DERIVED_ORDER = ("command", "flag", "field", "instead")
+
+
+def recovery_fields(recovery: dict[str, Any], sessions: int | None = None) -> dict[str, Any]:
     """The recovery parts the templates use, from mining's ``Motif.recovery`` dict.
 
-    Mining's ``fix`` reads like "ran `mix format` first; changed arguments",
-    "added `--set-upstream`", "used `Glob` instead" or the user's words.
+    Mining names the fix's consistent part (``basis``, ``value``, ``helper``,
+    ``sessions``, ``consistent``; see :mod:`reverie.mine.fixes`). Only a
+    consistent part fills ``command``, ``flag``, ``field`` or ``instead``; else
+    every one is ``None`` and the templates write a generic directive. Older
+    motifs without ``basis`` are read from ``fix`` ("ran `mix format` first;
+    changed arguments", "added `--set-upstream`", "used `Glob` instead"),
+    consistent when the fix followed at least half of the failures. A user's
+    words (``kind`` ``user``) are kept in ``quote`` only, never in ``summary``.
+    ``share`` is the part's share of the motif's ``sessions`` (else ``rate``).
 
-    >>> recovery_fields({"fix": "ran `mix format` first; changed arguments", "kind": "retry",
-    ...                  "rate": 0.5})["command"]
-    'mix format'
+    >>> f = recovery_fields({"fix": "ran `mix format` first; changed arguments", "kind": "retry",
+    ...                      "rate": 0.5})
+    >>> f["command"], f["basis"], f["consistent"]
+    ('mix format', 'command', True)
+    >>> recovery_fields({"fix": "added `-c`", "kind": "retry", "rate": 0.5, "basis": None,
+    ...                  "consistent": False, "sessions": 1}, sessions=2)["flag"] is None
+    True
     """
     summary = next((str(recovery[k]) for k in ("fix", "summary", "text") if recovery.get(k)), "")
-    ran_first = re.findall(r"ran `([^`]+)` first", summary)
-    instead = re.search(r"used `([^`]+)` instead", summary)
+    kind = str(recovery.get("kind") or "")
     rate = recovery.get("rate", recovery.get("consistency"))
+    rate = float(rate) if isinstance(rate, int | float) else None
+    if "basis" in recovery:
+        basis, value = recovery.get("basis"), recovery.get("value")
+        consistent = bool(recovery.get("consistent")) and basis is not None
+        helper, count = recovery.get("helper"), recovery.get("sessions")
+    else:
+        found = dict(parts(kind, summary))  # the last of each kind, as mining lists them
+        basis = next((b for b in _DERIVED_ORDER if b in found), None)
+        value, helper, count = found.get(basis) if basis else None, None, None
+        consistent = basis is not None and (rate is None or rate >= 0.5)
+    if not consistent:
+        basis = value = helper = None
+    flag = str(value).split(" ", 1) if basis == "flag" and value else [None, None]
     first_sentence = re.split(r"(?<=[.!?])\s+", summary.strip(), maxsplit=1)[0]
+    quote = _one_line(first_sentence.rstrip(".!?").replace('"', "'"), 160)
+    share = count / sessions if isinstance(count, int) and sessions else rate
     return {
-        "kind": str(recovery.get("kind") or ""),
-        "command": ran_first[-1] if ran_first else None,
-        "instead": instead.group(1) if instead else None,
-        "summary": _one_line(first_sentence.rstrip(".!?").replace('"', "'"), 160),
-        "rate": float(rate) if isinstance(rate, int | float) else None,
+        "kind": kind,
+        "basis": basis,
+        "command": value if basis == "command" else None,
+        "instead": value if basis == "instead" else None,
+        "field": value if basis == "field" else None,
+        "flag": flag[1],
+        "flag_action": {"added": "add", "removed": "remove"}.get(flag[0] or ""),
+        "helper": helper,
+        "consistent": consistent,
+        "sessions": count if isinstance(count, int) else None,
+        "share": round(min(share, 1.0), 3) if share is not None else None,
+        "summary": "" if kind == "user" else quote,
+        "quote": quote,
+        "rate": rate,
     }
 
 
@@ -134,7 +175,9 @@ def error_line(template: str) -> str:
     """The decisive line of a failure template: the first that reads like an error."""
     lines = [ln.strip(" :\t") for ln in template.splitlines() if ln.strip(" :\t")]
     pick = next((ln for ln in lines if re.search(_ERRORISH, ln, re.I)), lines[0] if lines else "")
+    pick = re.sub(r"</?[a-z][a-z_-]*>", "", pick).strip()  # <tool_use_error> wrappers
     pick = re.split(r"(?<=[.!?])\s+(?=[A-Z])", pick, maxsplit=1)[0].replace('"', "'")
+    pick = pick.rstrip(" .")  # the sentence around it ends it
     return _one_line(pick, 120) if pick else "the same failure"
 
 
@@ -142,34 +185,57 @@ _ERRORISH = r"error|fail|denied|not found|invalid|cannot|refused|timeout"
 
 
 class OfflineContext(_Model):
-    """Every variable the offline templates (``prompts/distill/*.j2``) may use."""
+    """Every variable the offline templates (``prompts/distill/*.j2``) may use.
+
+    ``recovery_command``, ``recovery_flag`` (with ``recovery_flag_action`` add
+    or remove), ``recovery_field`` (with ``recovery_helper``, a command run
+    first) and ``recovery_instead`` are set only for a fix that recurred
+    across sessions (at most one of them); ``user_action`` marks a motif of
+    user corrections, rejections or interruptions.
+    """
 
     tool: str
     program: str | None
     error: str
     error_kind: str
+    user_action: bool
     recovery_kind: str
+    recovery_basis: str | None
     recovery_command: str | None
+    recovery_flag: str | None
+    recovery_flag_action: str | None
+    recovery_field: str | None
+    recovery_helper: str | None
     recovery_instead: str | None
     recovery_summary: str
     recovery_rate: float | None
+    recovery_sessions: int | None
+    recovery_consistent: bool
     sessions: int
     agents: int
     cross_agent: bool
 
     @classmethod
     def from_motif(cls, motif: Motif) -> OfflineContext:
-        rec = recovery_fields(motif.recovery)
+        rec = recovery_fields(motif.recovery, len(motif.sessions))
         return cls(
             tool=motif.tool or "the tool",
             program=motif.program,
             error=error_line(motif.template),
             error_kind=motif.kind,
+            user_action=motif.kind in USER_KINDS,
             recovery_kind=rec["kind"],
+            recovery_basis=rec["basis"],
             recovery_command=rec["command"],
+            recovery_flag=rec["flag"],
+            recovery_flag_action=rec["flag_action"],
+            recovery_field=rec["field"],
+            recovery_helper=rec["helper"],
             recovery_instead=rec["instead"],
             recovery_summary=rec["summary"],
             recovery_rate=rec["rate"],
+            recovery_sessions=rec["sessions"],
+            recovery_consistent=rec["consistent"],
             sessions=len(motif.sessions),
             agents=len(motif.agents),
             cross_agent=motif.cross_agent,

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from reverie.audit import AuditLog
 from reverie.directives import conflict, near_duplicate
 from reverie.distill import (
+    USER_KINDS,
     Distiller,
     EvidenceItem,
     RuleDraft,
@@ -102,13 +103,28 @@ def average_trust(motif: Motif) -> float:
     return motif.trust_support / motif.support if motif.support else 0.0
 
 
+GENERIC = 0.5
+"""Fix factor of a rule without a consistent fix (a generic directive, or a user correction)."""
+
+
 def confidence(motif: Motif, policy: DreamPolicy) -> float:
-    """0..1 from distinct sessions, recovery consistency and trust (documented in docs/rules.md)."""
+    """0..1 from distinct sessions, the fix's consistency and trust (see docs/rules.md).
+
+    (1 - 0.6^sessions) x fix x min(1, mean trust / reference trust), where fix is
+    0.7 + 0.15 x the fix's share of sessions + 0.15 x its rate over failures when a
+    fix recurred across sessions, else 0.5: a generic "check the preconditions"
+    or "confirm with the user" rule stays below 0.6 however often it was seen.
+    """
     base = 1 - 0.6 ** len(motif.sessions)
-    rate = recovery_fields(motif.recovery)["rate"]
-    recovery = 0.7 + 0.3 * rate if rate is not None else 0.85
+    rec = recovery_fields(motif.recovery, len(motif.sessions))
+    if rec["consistent"] and motif.kind not in USER_KINDS:
+        rate = rec["rate"] if rec["rate"] is not None else 0.5
+        share = rec["share"] if rec["share"] is not None else rate
+        fix = 0.7 + 0.15 * share + 0.15 * rate
+    else:
+        fix = GENERIC
     trust = min(1.0, average_trust(motif) / policy.reference_trust)
-    return round(min(1.0, base * recovery * trust), 3)
+    return round(min(1.0, base * fix * trust), 3)
 
 
 def quarantine_reason(motif: Motif, items: list[EvidenceItem], policy: DreamPolicy) -> str | None:

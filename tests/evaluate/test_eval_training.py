@@ -10,6 +10,7 @@ from reverie.evaluate.split import SessionKey, split_sessions
 from reverie.evaluate.training import ScratchMining, train_rules
 from reverie.ingest import ingest_paths
 from reverie.mine import mine
+from reverie.mine.fixes import fixes_by_signature
 from reverie.mine.motifs import build_motifs
 from reverie.mine.signature import assign_signatures
 from reverie.models import TRUST_CLASSES
@@ -33,7 +34,8 @@ def test_scratch_mining_gives_the_stores_motifs(workspace: Settings, store: Any,
     known = [v for v in failed.values() if v is not None]
     got = build_motifs(scratch, "default", signatures, min_sessions=3, min_agents=2,  # type: ignore[arg-type]
                        trust_weights={t: workspace.trust.weight(t) for t in TRUST_CLASSES},
-                       failed_sessions=sum(known), known_sessions=len(known))
+                       failed_sessions=sum(known), known_sessions=len(known),
+                       fixes=fixes_by_signature(corpus.failures, corpus.corrections))
     assert expected, "the tau-bench sample has recurring failures"
     assert [m.model_dump() for m in got] == [m.model_dump() for m in expected]
     assert scratch.signature_stats("other", {}) == []  # nothing crosses tenants

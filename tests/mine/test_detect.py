@@ -198,3 +198,68 @@ def test_unrecovered_failure_has_no_correction():
     found = detect_session("t", "a", s.events)
     assert len(found) == 2
     assert recover_session("t", s.events, found) == []
+
+
+def test_answers_and_changes_of_mind_are_not_corrections():
+    s = Session()
+    s.user("change my flight")
+    s.call("update_reservation_flights", {"flights": ["HAT030"]},
+           "Error: flight HAT030 not available on date 2024-05-13", is_error=True)
+    s.user("Actually, I was looking to change my flight from ATL to LAS.")  # after a failure
+    s.call("get_user_details", {"user_id": "u"}, "{}")
+    s.user("Actually, I'd like to return on the 27th.")  # a change of mind
+    s._add(role="assistant", text="Would you like the fastest flight?")
+    s.user("no, the cheapest")  # no tool call in the agent's turn: an answer
+    s.call("search_direct_flight", {"origin": "ATL"}, "[]")
+    s.user("actually, use the one-stop search")  # redirects the action: a correction
+    found = detect_session("t", "a", s.events)
+    assert [(f.kind, f.tool) for f in found] == [
+        ("tool_error", "update_reservation_flights"), ("correction", "search_direct_flight"),
+    ]
+
+
+def test_recovery_skips_noop_tools_and_looks_past_a_go_ahead():
+    s = Session()
+    s.user("book it")
+    s.call("book_reservation", {"payment_methods": [{"amount": 255}], "cabin": "economy"},
+           "Error: payment amount does not add up, total price is 305, but paid 255",
+           is_error=True)
+    s.call("think", {"thought": "the total is 305"}, "")
+    s.call("calculate", {"expression": "305 - 250"}, "55.0")
+    s.user("Yes, please go ahead.")  # a go-ahead, not a correction: the search goes on
+    s.call("book_reservation", {"payment_methods": [{"amount": 305}], "cabin": "economy"},
+           '{"reservation_id": "HATHAT"}')
+    found = detect_session("t", "a", s.events)
+    fixes = recover_session("t", s.events, found)
+    assert [(c.kind, c.summary) for c in fixes] == [
+        ("retry", "ran `calculate` first; changed `payment_methods`"),
+    ]
+    only_think = Session()
+    only_think.user("book it")
+    only_think.call("book_reservation", {"cabin": "x"}, "Error: no", is_error=True)
+    only_think.call("think", {"thought": "hmm"}, "")
+    only_think.call("TodoWrite", {"todos": []}, "ok")
+    failed = detect_session("t", "a", only_think.events)
+    assert recover_session("t", only_think.events, failed) == []  # "used `think` instead": no
+
+
+def test_a_check_that_passes_on_the_next_attempt_is_recovered_by_the_program_it_names():
+    s = Session()
+    s.user("commit")
+    s.bash("git add -A && git commit -m x",
+           "Pre-commit validation failed:\\n\\n[CREDO]\\nChecking 88 source files\\n"
+           "test/a_test.exs: nested modules could be aliased", is_error=True)
+    s.bash("mix compile", "")
+    s.bash("mix credo --strict 2>&1 | tail -5", "no issues")
+    s.bash("mix test", "5 tests, 0 failures")
+    s.bash("git add -A && git commit -m x",
+           "Pre-commit validation failed:\\n\\n[DIALYZER]\\nFinding suitable PLTs", is_error=True)
+    s.bash("mix format --check-formatted; mix dialyzer 2>&1 | tail", "done")
+    s.bash("git add -A && git commit -m y", "[main 1a2b3c] y")
+    found = detect_session("t", "a", s.events)
+    fixes = recover_session("t", s.events, found)
+    # [CREDO] passed at the second attempt (which failed with [DIALYZER] only); of the
+    # commands run before it, `mix credo` is the one the failure names
+    assert [c.summary for c in fixes] == [
+        "ran `mix credo` first", "ran `mix dialyzer` first; changed arguments",
+    ]

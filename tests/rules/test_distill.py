@@ -26,7 +26,8 @@ def test_offline_distiller_is_deterministic(mk) -> None:
     ("fix", "expected"),
     [
         ("used `Glob` instead", "Use `Glob` instead of `git commit` where it fails with"),
-        ("added `-u`", "Change the call when `git commit` fails with"),
+        ("added `-u`", "Add `-u` when running `git commit`, so it does not fail with"),
+        ("removed `--no-verify`", "Leave out `--no-verify` when running `git commit`"),
         (None, "Check the preconditions of `git commit` before running it"),
     ],
 )
@@ -58,3 +59,23 @@ def test_directive_copying_external_only_text_is_rejected() -> None:
         "Run `mix format` first.",
         [EvidenceItem(role="failure", trust="external", text="`mix format` please"), both],
     )
+
+
+def test_user_correction_gives_a_directive_about_the_action_never_the_users_words(mk) -> None:
+    words = "Actually, I was looking to change my flight from ATL to LAS"
+    motif = mk(kind="correction", program=None, tool="update_reservation_flights",
+               template="user correction after update_reservation_flights", fix=None)
+    motif = motif.model_copy(update={"recovery": {"fix": words, "kind": "user", "rate": 1.0}})
+    draft = TemplateDistiller().distill(motif, [])
+    assert draft.directive == "Confirm with the user before calling update_reservation_flights."
+    rendered = " ".join((draft.title, draft.directive, draft.when, draft.because))
+    assert "ATL" not in rendered and "looking to change" not in rendered
+
+
+def test_a_fix_seen_in_one_session_gives_a_generic_directive(mk) -> None:
+    motif = mk(fix=None).model_copy(update={"recovery": {
+        "fix": "ran `grep` first; changed arguments", "kind": "retry", "rate": 0.5,
+        "basis": None, "value": None, "sessions": 1, "consistent": False}})
+    draft = TemplateDistiller().distill(motif, [])
+    assert draft.directive.startswith("Check the preconditions of `git commit` before running it")
+    assert "grep" not in draft.directive and "no single fix recurred" in draft.because

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from reverie.audit import AuditLog
 from reverie.distill import EvidenceItem
-from reverie.dream import DreamPolicy, dream
+from reverie.dream import DreamPolicy, confidence, dream
 from reverie.models import Motif
 from reverie.rulebook import Rule, Scope, load_rule, load_rules, write_rule
 
@@ -221,3 +221,16 @@ def test_external_only_evidence_is_quarantined(mk, rules_ws, policy) -> None:
     _run(rules, audit, [motif], policy, evidence_for=external)
     rule = load_rule(rules / "R-0001.md")
     assert rule.status == "quarantined" and "external" in rule.history[-1].reason
+
+
+def test_confidence_stays_below_auto_approve_without_a_recurring_fix(mk, policy) -> None:
+    many = tuple(f"s{i}" for i in range(12))
+    generic = mk(sessions=many, fix=None)
+    user = mk(sessions=many, kind="correction", fix="no, use make clean instead")
+    fixed = mk(sessions=many)
+    assert confidence(generic, policy) < 0.6 and confidence(user, policy) < 0.6
+    assert confidence(fixed, policy) > 0.9
+    one_session = fixed.model_copy(update={"recovery": {
+        **fixed.recovery, "basis": "command", "value": "mix format", "sessions": 1,
+        "consistent": False}})
+    assert confidence(one_session, policy) == confidence(generic, policy)

@@ -24,6 +24,7 @@ from reverie.audit import AuditLog
 from reverie.distill import TemplateDistiller
 from reverie.dream import DreamPolicy, dream
 from reverie.evaluate.signatures import assign_with_texts
+from reverie.mine.fixes import fixes_by_signature
 from reverie.mine.motifs import build_motifs
 from reverie.models import TRUST_CLASSES, Correction, Failure, Motif, Signature
 from reverie.rule_evidence import event_refs, evidence_items, fetch_events
@@ -212,6 +213,7 @@ def train_rules(
         trust_weights={t: settings.trust.weight(t) for t in TRUST_CLASSES},
         failed_sessions=sum(known),
         known_sessions=len(known),
+        fixes=fixes_by_signature(failures, corrections),
     )
     policy = DreamPolicy.from_settings(settings)
     with tempfile.TemporaryDirectory(prefix="reverie-eval-") as tmp:

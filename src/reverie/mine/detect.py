@@ -14,7 +14,9 @@ detector       what it looks for                                            kind
                compiler failure, "command not found", permission or         compile_error, ...
                missing-file errors, a time-out
 ``user``       a user turn right after an agent action that interrupts,     interruption, correction
-               rejects or redirects it ("no, ...", "use X instead")
+               rejects or redirects it ("no, ...", "use X instead"): a
+               correction needs a tool call in the agent's turn that did
+               not fail itself
 ``outcome``    the session's outcome failed (reward 0, unresolved)          failed_outcome
 =============  ===========================================================  =================
 
@@ -30,6 +32,13 @@ Scaffold artefacts are not failures of their own:
   messages are skipped, so SWE-agent / mini-swe-agent demonstration text
   never becomes a failure. Only user turns of trust ``user`` or ``operator``
   can be corrections, and never the session's first user turn (the task).
+- A user turn corrects an action only when the agent's turn made a tool
+  call and its last call did not fail. After a failed call the user's words
+  answer the agent's report of it (they may be that failure's recovery, see
+  :mod:`reverie.mine.recovery`); after a turn without a call there is no
+  action to correct. "Actually, I ..." (the user's own change of mind, as
+  tau-bench's simulated customers say it) is no correction marker;
+  "actually, use X" is.
 
 Output that lists several checks (``[FORMAT] ... [CREDO] ... [DIALYZER] ...``,
 as pre-commit hooks print) yields one failure per check, so each check gets
@@ -93,7 +102,8 @@ _CORRECTION = re.compile(
     r"^(?:no\b(?![,.!]?\s*(?:worries|problem|need|thanks|thank|rush|hurry|that'?s (?:all|ok|"
     r"okay|fine)|it'?s (?:ok|okay|fine)))|"
     r"nope|stop|wait|don'?t|do not|never|wrong|undo|revert|instead|not that|"
-    r"that'?s (?:wrong|not|incorrect)|that is (?:wrong|not)|actually|please don'?t|"
+    r"that'?s (?:wrong|not|incorrect)|that is (?:wrong|not)|please don'?t|"
+    r"actually(?![,.]?\s+(?:i|i'?[dm]|i'?ve|i'?ll|we|we'?re|my|our|that'?s (?:all|fine|ok))\b)|"
     r"you (?:should(?:n'?t)?|need to|must)|why did you)\b"
     r"|\buse \S+(?: \S+)? instead\b|\binstead of\b|\brather than\b|\bnot what i\b",
     re.I,
@@ -139,6 +149,11 @@ def correction_kind(text: str) -> str | None:
     'interruption'
     >>> correction_kind("create the beads") is None
     True
+    >>> correction_kind("Actually, I wanted the later flight.") is None
+    True
+    >>> correction_kind("actually, use the staging database")
+    'correction'
+
     """
     head = text.strip()[:300]
     if _INTERRUPT.match(head):
@@ -170,6 +185,8 @@ class _SessionDetector:
         self.last_kind: str | None = None  # kind of the previous considered event
         self.last_rejected = False
         self.seen_user = False
+        self.acted = False  # a tool call since the last user turn
+        self.last_failed = False  # the agent's last call failed
         self.out: list[Failure] = []
 
     def failure(
@@ -255,6 +272,8 @@ class _SessionDetector:
         kind = correction_kind(text)
         if kind is None or (kind == "interruption" and self.last_rejected):
             return
+        if kind == "correction" and (not self.acted or self.last_failed):
+            return  # no action to correct, or an answer about a failed one
         call = self.last_call
         tool = call.tool if call else None
         command = command_of(call.tool_input) if call is not None else None
@@ -274,13 +293,17 @@ def detect_session(
             state.calls[ev.id] = ev
             state.last_call = ev
             state.last_kind = "tool_call"
+            state.acted = True
         elif ev.kind == "tool_result":
+            before = len(state.out)
             state.on_result(ev)
             state.last_kind = "tool_result"
+            state.last_failed = len(state.out) > before
         elif ev.role == "user":
             state.on_user(ev)
             state.last_kind = "user"
             state.last_rejected = False
+            state.acted = state.last_failed = False
         elif ev.role == "assistant":
             state.last_kind = "assistant"
     if failed and events:

@@ -24,6 +24,7 @@ from difflib import SequenceMatcher
 import networkx as nx
 
 from reverie.ids import make_id
+from reverie.mine.fixes import FixRow, rows_for
 from reverie.mine.scores import MotifEvidence, score_motif
 from reverie.models import Motif, Signature
 from reverie.store.mining_base import MiningStore, SignatureStat
@@ -94,8 +95,14 @@ def build_motifs(
     trust_weights: Mapping[str, float],
     failed_sessions: int = 0,
     known_sessions: int = 0,
+    fixes: Mapping[str, list[FixRow]] | None = None,
 ) -> list[Motif]:
-    """Motifs recurring in ``min_sessions``+ sessions, scored, best first."""
+    """Motifs recurring in ``min_sessions``+ sessions, scored, best first.
+
+    ``fixes`` (:func:`reverie.mine.fixes.fixes_by_signature`) gives each
+    signature's fixes with their sessions, so recovery consistency is counted
+    over distinct sessions; without it, over occurrences.
+    """
     stats: dict[str, SignatureStat] = {
         s.signature_id: s for s in store.signature_stats(tenant, trust_weights)
     }
@@ -129,6 +136,7 @@ def build_motifs(
         ids = [s.id for s in ev.signatures]
         ev.recoveries = [r for sid in ids for r in recoveries.get(sid, [])]
         ev.examples = [x for sid in ids for x in examples.get(sid, [])]
+        ev.fixes = rows_for(fixes, ids) if fixes is not None else None
         motifs.append(
             score_motif(
                 motif_id(tenant, ids), tenant, ev, min_agents=min_agents,

@@ -1,9 +1,11 @@
 """Failure text to a template: the decisive error line kept, the variable parts masked.
 
-:func:`mask` replaces URLs, times, hashes and ids, paths, quoted values and
-numbers with placeholders, so two failures that differ only in those compare
-equal. Quoted values right after a verb that tells what to run ("Run 'mix
-format' to fix", "use `--force`") are kept: they are the fix, not a variable.
+:func:`mask` replaces URLs, times, hashes and ids (UUIDs, and record codes
+such as flight ``HAT229`` or booking ``K1NW8N``: capitals and digits mixed,
+five or more characters), paths, quoted values and numbers with placeholders,
+so two failures that differ only in those compare equal. Quoted values right
+after a verb that tells what to run ("Run 'mix format' to fix", "use
+`--force`") are kept: they are the fix, not a variable.
 
 :func:`decisive_lines` picks the line that says what went wrong: the
 exception line at the end of a traceback, else the first line that reads as
@@ -16,6 +18,10 @@ tool and the program it keys a signature.
 
 >>> mask("ERROR at /home/u/app/x.py:12 took 3.5s (id 9f86d081884c7d65)")
 'ERROR at <PATH> took <NUM>s (id <HEX>)'
+>>> mask("Error: not enough seats on flight HAT229 (booking K1NW8N)")
+'Error: not enough seats on flight <ID> (booking <ID>)'
+>>> mask("E999 SyntaxError; error[E0425]; SHA256 mismatch; TS2345")
+'E999 SyntaxError; error[E0425]; SHA256 mismatch; TS2345'
 >>> mask("Run 'mix format' to fix; file 'lib/a.ex' changed")
 "Run 'mix format' to fix; file <STR> changed"
 >>> decisive_lines("Traceback (most recent call last):\\n  File \\"a.py\\", line 1\\nKeyError: 'x'")
@@ -49,6 +55,11 @@ _QUOTED = re.compile(
     r"(?P<verb>\b" + _HINT_VERB + r"\s+)?(?P<q>'[^'\n]{1,200}'|\"[^\"\n]{1,200}\"|`[^`\n]{1,200}`)",
     re.I,
 )
+_CODE_ID = re.compile(
+    r"(?<![\w<-])(?=[A-Z0-9]*\d)(?=(?:[A-Z0-9]*[A-Z]){3})[A-Z][A-Z0-9]{4,11}(?![\w-])"
+)
+"""A record code: capitals and digits, at least three capitals and one digit (HAT229, XEWRD9)."""
+_TECH = re.compile(r"^(?:SHA|MD|UTF|HTTP|IPV|BASE|U?INT|FLOAT|X|CRC|ISO|RFC|PEP)\d+$")
 _NUM = re.compile(r"(?<![A-Za-z0-9_<])[-+]?\d+(?:[.,]\d+)*")
 _WS = re.compile(r"\s+")
 _BOX = re.compile(r"^[\s┃│|─━>~^*=#.-]*$")
@@ -103,6 +114,7 @@ def mask(text: str) -> str:
     text = _QUOTED.sub(_quoted, text)
     text = _PATH.sub(_path, text)
     text = _HEX.sub("<HEX>", text)
+    text = _CODE_ID.sub(_code_id, text)
     text = _NUM.sub("<NUM>", text)
     return _WS.sub(" ", text).strip()
 
@@ -111,6 +123,11 @@ def _quoted(match: re.Match[str]) -> str:
     if match.group("verb"):
         return match.group(0)
     return "<STR>"
+
+
+def _code_id(match: re.Match[str]) -> str:
+    value = match.group(0)
+    return value if _TECH.match(value) else "<ID>"
 
 
 def _path(match: re.Match[str]) -> str:

@@ -15,6 +15,7 @@ from itertools import groupby
 from operator import attrgetter
 
 from reverie.mine.detect import detect_session
+from reverie.mine.fixes import fixes_by_signature
 from reverie.mine.motifs import build_motifs
 from reverie.mine.recovery import recover_session
 from reverie.mine.signature import assign_signatures
@@ -93,6 +94,7 @@ def mine(
                                                     "external")},
         failed_sessions=sum(known),
         known_sessions=len(known),
+        fixes=fixes_by_signature(result.failures, result.corrections),
     )
     store.write_motifs(tenant, motifs)
     return motifs

@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["command_of", "is_shell_tool", "program_of", "simple_commands"]
+__all__ = ["command_of", "is_shell_tool", "program_of", "programs_of", "simple_commands"]
 
 SHELL_TOOLS = frozenset(
     {
@@ -122,6 +122,18 @@ def program_of(command: str | None, output: str = "") -> str | None:
         if mentioned:
             return mentioned[-1]
     return useful[-1]
+
+
+def programs_of(command: str | None) -> list[str]:
+    """Every program a command line ran, in order, set-up steps left out.
+
+    >>> programs_of("mix format --check-formatted; echo '---'; mix credo --strict | tail")
+    ['mix format', 'mix credo']
+    """
+    if not command:
+        return []
+    named = [p for p in (_program(words) for words in simple_commands(command)) if p]
+    return [p for p in named if p.split()[0] not in _SETUP]
 
 
 def _mentions(output: str, program: str) -> bool:

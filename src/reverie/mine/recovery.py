@@ -4,15 +4,27 @@ For each failure in a session, :func:`recover_session` looks forward (at most
 ``window`` events) for
 
 - ``retry``: the next successful call of the same tool (and, for shell tools,
-  the same program). The correction's summary says how its input differed
-  from the failed call's: the commands run first ("ran `mix format` first"),
-  flags added or removed ("added `--set-upstream`"), changed fields of a
-  structured input ("changed `old_string`"), or "retried unchanged";
+  the same program); for one check of a multi-check failure (``[CREDO]`` in
+  a pre-commit hook's output), also the next call of the same action that
+  fails only with *other* checks: that check passed. The correction's
+  summary says how its input differed from the failed call's: the commands
+  run first ("ran `mix format` first"), flags added or removed ("added
+  `--set-upstream`"), changed fields of a structured input ("changed
+  `old_string`"), or "retried unchanged". Of the commands run in between,
+  those the failure text names ("Run 'mix format' to fix", "[CREDO]" for
+  ``mix credo``) win; else the last two;
 - ``user``: the user's words, when the user corrected, interrupted or
   rejected the action (the correction turn itself, or the user turn that
-  follows a rejection or an interruption);
-- ``other_tool``: the very next call used another tool or program and
-  succeeded ("used `Glob` instead").
+  follows a rejection or an interruption). A user turn that is no correction
+  (an answer to the agent's question, a confirmation) does not end the
+  search: the agent's next successful retry is still the fix;
+- ``other_tool``: the first call after the failure used another tool or
+  program, succeeded, and the failed action was not retried later ("used
+  `Glob` instead").
+
+No-op and bookkeeping tools (``think``, ``TodoWrite``, ``Task``, ``AskUserQuestion``
+..., see :data:`reverie.mine.fixes.NOOP_TOOLS`) are never a fix: they are
+skipped, neither "used instead" nor "ran first".
 
 Summaries hold programs, flags and field names only (values masked), so the
 same fix reads the same in every session and recovery consistency can be
@@ -30,8 +42,9 @@ import orjson
 
 from reverie.ids import make_id
 from reverie.mine.detect import correction_kind
+from reverie.mine.fixes import is_noop_tool, name_level
 from reverie.mine.normalize import mask
-from reverie.mine.program import command_of, program_of, simple_commands
+from reverie.mine.program import command_of, program_of, programs_of, simple_commands
 from reverie.mine.signature import USER_KINDS
 from reverie.models import Correction, Failure
 from reverie.store.mining_base import MiningEvent
@@ -40,6 +53,7 @@ __all__ = ["diff_inputs", "recover_session"]
 
 WINDOW = 80
 _WRAPPER = re.compile(r"^\s*<[a-z][\w-]*>")
+_CHECK = re.compile(r"\[([A-Z][A-Z0-9_ -]{2,30})\]\s*$")
 _MAX_SUMMARY = 200
 
 
@@ -104,13 +118,19 @@ def _first_line(text: str | None) -> str:
 class _Calls:
     """The session's tool calls with their outcome (failed or not) and program."""
 
-    def __init__(self, events: Sequence[MiningEvent], failed_events: set[str]):
+    def __init__(self, events: Sequence[MiningEvent], failures: Sequence[Failure]):
         self.index = {ev.id: i for i, ev in enumerate(events)}
         self.result_of: dict[str, MiningEvent] = {}
         for ev in events:
             if ev.kind == "tool_result" and ev.answers_id:
                 self.result_of.setdefault(ev.answers_id, ev)
-        self.failed_events = failed_events
+        self.failed_events = {f.event_id for f in failures}
+        self.user_corrections = {f.event_id for f in failures if f.kind == "correction"}
+        self.checks: dict[str, set[str]] = {}
+        for f in failures:
+            tag = check_of(f)
+            if tag:
+                self.checks.setdefault(f.event_id, set()).add(tag)
         self.programs: dict[str, str | None] = {}
 
     def succeeded(self, call: MiningEvent) -> bool:
@@ -118,6 +138,21 @@ class _Calls:
         if result is None:
             return False
         return not result.is_error and result.id not in self.failed_events
+
+    def passed_check(self, call: MiningEvent, tag: str | None) -> bool:
+        """Whether ``call`` failed only with checks other than ``tag`` (so ``tag`` passed)."""
+        result = self.result_of.get(call.id)
+        if tag is None or result is None:
+            return False
+        found = self.checks.get(result.id)
+        return bool(found) and tag not in found
+
+
+def check_of(failure: Failure) -> str | None:
+    """The check tag of one part of multi-check output ("[CREDO]"), else None."""
+    first = failure.text.split("\n", 1)[0]
+    found = _CHECK.search(first)
+    return found.group(1) if found else None
 
 
 def _program(call: MiningEvent, cache: dict[str, str | None]) -> str | None:
@@ -144,26 +179,30 @@ def _recover_one(
     steps = tokens = 0
     between: list[MiningEvent] = []  # successful calls before the fix
     first_call_checked = False
+    tag = check_of(failure)
     for j in range(start + 1, min(len(events), start + 1 + window)):
         ev = events[j]
         tokens += ev.tokens
         if ev.kind == "message" and ev.role == "user" and ev.trust in ("user", "operator"):
             if _WRAPPER.match(ev.text or ""):
                 continue  # scaffold text in a user turn (command output, caveats)
-            kind = correction_kind(ev.text or "")
             if failure.kind in ("rejection", "interruption"):
-                if kind == "interruption":
+                if correction_kind(ev.text or "") == "interruption":
                     continue  # the scaffold's echo of the same stop
                 return "user", j, _first_line(ev.text), steps, tokens
-            if kind is not None:
+            if ev.id in calls.user_corrections:
                 return "user", j, _first_line(ev.text), steps, tokens
-            return None
+            first_call_checked = True  # an answer or go-ahead: no "instead" after it
+            continue
         if ev.kind != "tool_call":
             continue
         steps += 1
+        if is_noop_tool(ev.tool):
+            continue  # thinking, planning, notes: neither a fix nor a step toward one
         ok = calls.succeeded(ev)
         same = _same_action(ev, failure, calls)
-        if same and ok and failure.kind not in USER_KINDS | {"rejection"}:
+        fixed = ok or calls.passed_check(ev, tag)
+        if same and fixed and failure.kind not in USER_KINDS | {"rejection"}:
             ran_first = _ran_first(between, failure, shell, calls)
             summary = diff_inputs(failed_input, _decode(ev.tool_input), shell, ran_first)
             return "retry", j, summary, steps, tokens
@@ -192,18 +231,26 @@ def _same_action(ev: MiningEvent, failure: Failure, calls: _Calls) -> bool:
 def _ran_first(
     between: Sequence[MiningEvent], failure: Failure, shell: bool, calls: _Calls
 ) -> list[str]:
-    """The last two distinct programs (shell) or tools run successfully before the fix."""
+    """Programs (shell) or tools run successfully before the fix.
+
+    The last one the failure text names (whole, else by its own word), else the
+    last two distinct.
+    """
     labels: list[str] = []
-    for ev in reversed(between):
-        program = _program(ev, calls.programs)
-        if shell and program is None:
+    for ev in between:
+        command = command_of(ev.tool_input) if shell else None
+        found = programs_of(command) if command else []
+        if shell and not found:
             continue
-        label = program or ev.tool or ""
-        if label and label != failure.program and label not in labels:
-            labels.append(label)
-        if len(labels) == 2:
-            break
-    return labels[::-1]
+        for label in found or [ev.tool or ""]:
+            if label and label != failure.program:
+                if label in labels:
+                    labels.remove(label)
+                labels.append(label)
+    levels = {label: name_level(label, failure.text) for label in labels}
+    best = max(levels.values(), default=0)
+    named = [label for label in labels if best and levels[label] == best]
+    return named[-1:] if named else labels[-2:]
 
 
 def _retried_later(
@@ -211,7 +258,7 @@ def _retried_later(
 ) -> bool:
     for k in range(j + 1, min(len(events), j + 1 + max(window, 0))):
         ev = events[k]
-        if ev.kind == "message" and ev.role == "user":
+        if ev.kind == "message" and ev.id in calls.user_corrections:
             return False
         if ev.kind == "tool_call" and _same_action(ev, failure, calls):
             return True
@@ -227,8 +274,7 @@ def recover_session(
     """A correction for each failure of this session that something fixed."""
     if not failures:
         return []
-    failed_events = {f.event_id for f in failures}
-    calls = _Calls(events, failed_events)
+    calls = _Calls(events, failures)
     out: list[Correction] = []
     cache: dict[str, tuple[str, int, str, int, int] | None] = {}
     for failure in failures:

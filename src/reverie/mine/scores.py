@@ -8,10 +8,18 @@ score                  definition
 ``support``            failures (occurrences) of the motif
 ``trust_support``      sum over those failures of the trust weight of the evidence event
                        (``[trust]`` in reverie.toml: operator 1.0 ... external 0.1)
-``recovery``           ``fix``: the most common correction (kind and summary);
+``recovery``           ``basis``: the consistent part of the fixes a rule rests on
+                       (:mod:`reverie.mine.fixes`: ``command``, ``flag``, ``field``,
+                       ``instead``; ``None`` when no part recurs), ``value`` (the
+                       program, flag, field or tool), ``named`` (the failure text
+                       names that program), ``helper`` (a command run first next to
+                       a changed field), ``sessions`` (distinct sessions the part
+                       followed a failure in), ``consistent``;
+                       ``fix``: the most common full correction with that part
+                       (else the most common one), and its ``kind``;
                        ``rate``: share of the motif's failures that this fix followed;
                        ``recovered``: share of failures followed by any fix;
-                       ``consistency``: the top fix's share among all fixes
+                       ``consistency``: the fix's share among all fixes
 ``cost``               mean ``steps`` (tool calls) and ``tokens`` until recovered, mean
                        ``seconds`` where times exist, and ``unrecovered`` failures
 ``first_seen``,        earliest and latest failure time
@@ -30,6 +38,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from reverie.mine.fixes import Basis, FixRow, choose_basis, parts, phrase_of
 from reverie.models import Motif, Signature
 from reverie.store.mining_base import FailureExample, RecoveryStat, SignatureStat
 
@@ -45,6 +54,7 @@ class MotifEvidence:
     sessions: dict[str, tuple[str, bool | None]]  # session id -> (agent, failed)
     recoveries: list[RecoveryStat] = field(default_factory=list)
     examples: list[FailureExample] = field(default_factory=list)
+    fixes: list[FixRow] | None = None  # (session, kind, summary) per fixed failure
 
 
 def lift(
@@ -66,7 +76,28 @@ def _time(ms: int | None) -> datetime | None:
     return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
-def _recovery(ev: MotifEvidence, occurrences: int) -> tuple[dict, dict]:
+def _basis(ev: MotifEvidence, fixes: Counter[tuple[str, str]], template: str) -> Basis:
+    """The consistent part of the fixes, by sessions; by counts when sessions are unknown."""
+    text = "\n".join([template] + [s.template for s in ev.signatures])
+    if ev.fixes is not None:
+        return choose_basis(ev.fixes, len(ev.sessions), text)
+    rows = [(f"{k}:{s}:{i}", k, s) for (k, s), n in fixes.items() for i in range(n)]
+    return choose_basis(rows, max(len(ev.sessions), 1), text)
+
+
+def _representative(fixes: Counter[tuple[str, str]], basis: Basis) -> tuple[str, str, int]:
+    """The most common full fix holding the basis part (ties: the shortest), and its count."""
+    phrase = phrase_of(basis)
+    pool = {
+        key: n for key, n in fixes.items()
+        if phrase is None or (basis.kind, basis.value) in parts(*key)
+    } or dict(fixes)
+    (kind, summary), top = max(pool.items(), key=lambda kv: (kv[1], -len(kv[0][1]), kv[0]))
+    held = sum(n for key, n in fixes.items() if phrase and (basis.kind, basis.value) in parts(*key))
+    return kind, summary, held or top
+
+
+def _recovery(ev: MotifEvidence, occurrences: int, template: str) -> tuple[dict, dict]:
     fixes: Counter[tuple[str, str]] = Counter()
     steps = tokens = ms = 0.0
     ms_n = 0
@@ -87,14 +118,22 @@ def _recovery(ev: MotifEvidence, occurrences: int) -> tuple[dict, dict]:
     }
     if not fixes:
         return {"fix": None, "kind": None, "rate": 0.0, "recovered": 0.0,
-                "consistency": 0.0}, cost
-    (kind, summary), top = max(fixes.items(), key=lambda kv: (kv[1], kv[0]))
+                "consistency": 0.0, "basis": None, "value": None, "sessions": 0,
+                "consistent": False}, cost
+    basis = _basis(ev, fixes, template)
+    kind, summary, top = _representative(fixes, basis)
     recovery = {
         "fix": summary,
         "kind": kind,
-        "rate": round(top / occurrences, 3) if occurrences else 0.0,
+        "rate": round(min(top / occurrences, 1.0), 3) if occurrences else 0.0,
         "recovered": round(min(total / occurrences, 1.0), 3) if occurrences else 0.0,
         "consistency": round(top / total, 3),
+        "basis": basis.kind,
+        "value": basis.value,
+        "named": basis.named,
+        "helper": basis.helper,
+        "sessions": basis.sessions if ev.fixes is not None else None,
+        "consistent": basis.consistent,
         "alternatives": [
             {"fix": s, "kind": k, "count": c}
             for (k, s), c in fixes.most_common(4) if (k, s) != (kind, summary)
@@ -118,8 +157,8 @@ def score_motif(
     agents = sorted({agent for agent, _ in ev.sessions.values()})
     known = [failed for _, failed in ev.sessions.values() if failed is not None]
     motif_lift = lift(sum(known), len(known), failed_sessions, known_sessions)
-    recovery, cost = _recovery(ev, occurrences)
     main = max(zip(ev.stats, ev.signatures, strict=True), key=lambda p: (p[0].occurrences, p[1].id))
+    recovery, cost = _recovery(ev, occurrences, main[1].template)
     firsts = [s.first_seen for s in ev.stats if s.first_seen is not None]
     lasts = [s.last_seen for s in ev.stats if s.last_seen is not None]
     mean_trust = trust_support / occurrences if occurrences else 0.0

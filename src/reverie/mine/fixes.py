@@ -1,0 +1,212 @@
+"""What a fix consists of, and which part of it recurs across a motif's sessions.
+
+A correction's summary (see :mod:`reverie.mine.recovery`) lists its parts,
+``"; "``-separated: ``ran `mix format` first``, ``added `--set-upstream```,
+``changed `payment_methods```, ``used `Glob` instead``, ``changed arguments``.
+Two sessions rarely fix a failure with the very same summary (a commit message
+changes, another file is read first), but they often share one part of it.
+:func:`choose_basis` counts each part over the distinct sessions it followed
+a failure in and picks the part a rule can be built on:
+
+========== ========================================== ========
+basis      part                                       priority
+========== ========================================== ========
+command    a program run first that the failure text  5
+           names ("Run 'mix format' to fix", [CREDO])
+flag       a flag added or removed                    4
+field      an input field changed                     3
+command    any other program or tool run first        2
+instead    another tool used instead                  1
+========== ========================================== ========
+
+Only a *consistent* part qualifies: seen after failures in at least two
+sessions and in at least half of the motif's sessions. Among those the
+highest priority wins, then the most sessions. "changed arguments",
+"retried unchanged" and a user's words are never a basis (see the motif's
+kind for user corrections). No-op and bookkeeping tools (``think``,
+``TodoWrite``, ``Task`` ...) never become a fix in the first place.
+
+>>> basis = choose_basis(
+...     [("s1", "retry", "ran `mix format` first"),
+...      ("s2", "retry", "ran `mix test` first; ran `mix format` first; changed arguments")],
+...     motif_sessions=2, text="[FORMAT] Code is not formatted. Run 'mix format' to fix.")
+>>> basis.kind, basis.value, basis.sessions, basis.consistent
+('command', 'mix format', 2, True)
+>>> choose_basis([("s1", "retry", "ran `nl` first; ran `grep` first; changed arguments"),
+...               ("s2", "retry", "added `-c`")], motif_sessions=2).consistent
+False
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from reverie.models import Correction, Failure
+
+__all__ = [
+    "NOOP_TOOLS",
+    "Basis",
+    "choose_basis",
+    "fixes_by_signature",
+    "is_noop_tool",
+    "name_level",
+    "named_in",
+    "parts",
+    "phrase_of",
+    "rows_for",
+]
+
+NOOP_TOOLS = frozenset(
+    {
+        "think", "todowrite", "todoread", "exitplanmode", "enterplanmode", "updateplan",
+        "plan", "notes", "note", "task", "taskoutput", "agent", "askuserquestion", "skill",
+        "submit", "finish", "finalanswer", "finaloutput", "transfertohumanagents",
+    }
+)
+"""Tools that reason, plan, keep notes, delegate, ask or hand off: never a fix themselves."""
+_RUNNERS = frozenset(
+    {"mix", "npm", "npx", "pnpm", "yarn", "bun", "python", "uv", "cargo", "go", "git", "make",
+     "bash", "sh", "node", "bundle", "rake", "poetry", "pip", "dotnet", "gradle", "mvn", "run"}
+)
+_PART = re.compile(r"^(ran|added|removed|changed|used) `([^`]+)`(?: (first|instead))?$")
+_PRIORITY = {"named": 5, "flag": 4, "field": 3, "command": 2, "instead": 1}
+FixRow = tuple[str, str, str]  # (session id, correction kind, summary)
+
+
+def is_noop_tool(tool: str | None) -> bool:
+    """Whether ``tool`` only reasons, plans, keeps notes, delegates, asks or hands off.
+
+    >>> is_noop_tool("think"), is_noop_tool("TodoWrite"), is_noop_tool("calculate")
+    (True, True, False)
+    """
+    return tool is not None and re.sub(r"[\s_.-]", "", tool.lower()) in NOOP_TOOLS
+
+
+def name_level(program: str, text: str) -> int:
+    """How ``text`` names ``program``: 2 the whole of it, 1 its own word, 0 not at all.
+
+    A runner word alone (``mix``, ``npm``, ``git`` ...) does not count, nor a
+    word that is part of a path or a longer word.
+
+    >>> name_level("mix format", "Run 'mix format' to fix.")
+    2
+    >>> name_level("mix credo", "Pre-commit validation failed: [CREDO] Checking files")
+    1
+    >>> name_level("mix test", "[CREDO] test/a_test.exs: tests should be aliased")
+    0
+    """
+    low = text.lower()
+    name = program.lower()
+    if len(name) >= 4 and re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", low):
+        return 2
+    words = [w for w in re.split(r"[\s/]+", name) if len(w) >= 4 and w not in _RUNNERS]
+    found = any(re.search(r"(?<![\w./-])" + re.escape(w) + r"(?![\w/.-])", low) for w in words)
+    return 1 if found else 0
+
+
+def named_in(program: str, text: str) -> bool:
+    """Whether failure ``text`` names ``program`` (see :func:`name_level`)."""
+    return name_level(program, text) > 0
+
+
+def parts(kind: str, summary: str) -> list[tuple[str, str]]:
+    """``(part kind, value)`` for each part of one fix summary.
+
+    >>> parts("retry", "ran `Read` first; changed `old_string`")
+    [('command', 'Read'), ('field', 'old_string')]
+    >>> parts("retry", "added `--set-upstream`; changed arguments")
+    [('flag', 'added --set-upstream')]
+    >>> parts("other_tool", "used `Glob` instead"), parts("user", "no, use pnpm")
+    ([('instead', 'Glob')], [])
+    """
+    if kind == "user":
+        return []
+    out: list[tuple[str, str]] = []
+    for piece in summary.split("; "):
+        found = _PART.match(piece.strip())
+        if not found:
+            continue
+        verb, value, _ = found.groups()
+        if verb == "ran":
+            out.append(("command", value))
+        elif verb == "used":
+            out.append(("instead", value))
+        elif verb in ("added", "removed") and value.startswith("-"):
+            out.append(("flag", f"{verb} {value}"))
+        else:
+            out.append(("field", value))
+    return out
+
+
+@dataclass
+class Basis:
+    """The part of the fixes a rule is built on (``kind`` None: no consistent part)."""
+
+    kind: str | None = None
+    value: str | None = None
+    sessions: int = 0
+    consistent: bool = False
+    named: bool = False
+    helper: str | None = None  # a consistent command run first, next to a changed field
+
+
+def _phrase(kind: str, value: str) -> str:
+    if kind == "command":
+        return f"ran `{value}` first"
+    if kind == "instead":
+        return f"used `{value}` instead"
+    if kind == "flag":
+        verb, flag = value.split(" ", 1)
+        return f"{verb} `{flag}`"
+    return f"changed `{value}`"
+
+
+def choose_basis(rows: Sequence[FixRow], motif_sessions: int, text: str = "") -> Basis:
+    """The consistent part of ``rows`` (one per fixed failure) a rule can rest on."""
+    seen: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for session, kind, summary in rows:
+        for part in parts(kind, summary):
+            seen[part].add(session)
+    need = max(2, (motif_sessions + 1) // 2)
+    ranked = []
+    for (kind, value), sessions in seen.items():
+        named = kind == "command" and named_in(value, text)
+        prio = _PRIORITY["named" if named else kind]
+        ranked.append((len(sessions) >= need, prio, len(sessions), kind, value, named))
+    if not ranked:
+        return Basis()
+    ranked.sort(key=lambda r: (r[0], r[1], r[2], r[4]), reverse=True)
+    ok, _, count, kind, value, named = ranked[0]
+    if not ok:
+        return Basis(sessions=count)
+    helper = None
+    if kind == "field":
+        helper = next((r[4] for r in ranked[1:] if r[0] and r[3] == "command"), None)
+    return Basis(kind=kind, value=value, sessions=count, consistent=True, named=named,
+                 helper=helper)
+
+
+def phrase_of(basis: Basis) -> str | None:
+    """The basis as a summary part ("ran `mix format` first"), or None."""
+    return _phrase(basis.kind, basis.value) if basis.kind and basis.value else None
+
+
+def fixes_by_signature(
+    failures: Iterable[Failure], corrections: Iterable[Correction]
+) -> dict[str, list[FixRow]]:
+    """Each signature's fixes as ``(session, kind, summary)`` rows, for :func:`choose_basis`."""
+    by_id = {f.id: f for f in failures}
+    out: dict[str, list[FixRow]] = defaultdict(list)
+    for c in corrections:
+        f = by_id.get(c.failure_id)
+        if f is not None and f.signature_id:
+            out[f.signature_id].append((f.session_id, c.kind, c.summary))
+    return dict(out)
+
+
+def rows_for(fixes: Mapping[str, list[FixRow]], signature_ids: Iterable[str]) -> list[FixRow]:
+    """The fix rows of several signatures (one motif)."""
+    return [row for sid in signature_ids for row in fixes.get(sid, [])]
