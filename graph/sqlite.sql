@@ -4,6 +4,8 @@
 --   (Event)-[:NEXT]->(Event)          events.prev_id (the event before this one)
 --   (Event)-[:ANSWERS]->(Event)       events.answers_id (result -> call)
 --   (Event)-[:FROM_SOURCE]->(Source)  events.source_id + events.line
+--     (not indexed: a file's events are found through its sessions, which
+--      keeps each insert cheaper; sessions.source_id is indexed)
 --   (Session)-[:RUN_BY]->(Agent)      sessions.agent_id
 --   (Session)-[:HAS_OUTCOME]->(Outcome) outcomes.session_id
 -- Every row carries its tenant; every index leads with it.
@@ -51,6 +53,7 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE INDEX IF NOT EXISTS sessions_by_agent ON sessions (tenant, agent);
 CREATE INDEX IF NOT EXISTS sessions_by_native ON sessions (tenant, native_id);
 CREATE INDEX IF NOT EXISTS sessions_by_start ON sessions (tenant, started_at);
+CREATE INDEX IF NOT EXISTS sessions_by_source ON sessions (tenant, source_id);
 
 CREATE TABLE IF NOT EXISTS events (
     id TEXT PRIMARY KEY,
@@ -84,7 +87,6 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_by_session ON events (tenant, session_id, seq);
 CREATE INDEX IF NOT EXISTS events_by_kind_tool ON events (tenant, kind, tool);
 CREATE INDEX IF NOT EXISTS events_errors ON events (tenant, session_id) WHERE is_error = 1;
-CREATE INDEX IF NOT EXISTS events_by_source ON events (tenant, source_id, line);
 
 CREATE TABLE IF NOT EXISTS outcomes (
     id TEXT PRIMARY KEY,

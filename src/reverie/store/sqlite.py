@@ -112,7 +112,8 @@ class SQLiteStore(SQLiteMining):
             for parsed in sessions:
                 self._write_session(tenant, source, parsed, result)
             total = conn.execute(
-                "SELECT count(*) FROM events WHERE tenant = ? AND source_id = ?",
+                "SELECT count(*) FROM events e JOIN sessions s ON e.tenant = s.tenant "
+                "AND e.session_id = s.id WHERE s.tenant = ? AND s.source_id = ?",
                 (tenant, source.id),
             ).fetchone()[0]
             conn.execute(
