@@ -33,7 +33,7 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from reverie.ids import make_id
 from reverie.mine.drain import TemplateMiner
@@ -77,13 +77,22 @@ def signature_text(failure: Failure) -> tuple[str, str]:
 
 
 def assign_signatures(
-    tenant: str, failures: Iterable[Failure], threshold: float = 0.6
+    tenant: str,
+    failures: Iterable[Failure],
+    threshold: float = 0.6,
+    texts: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[Signature]:
-    """Set ``signature_id`` on every failure; return the distinct signatures."""
+    """Set ``signature_id`` on every failure; return the distinct signatures.
+
+    ``texts`` maps failure ids to an ``(error class, masked template)`` already
+    computed by :func:`signature_text` (evaluation passes them to avoid
+    recomputing); failures not in it are computed here.
+    """
+    texts = texts or {}
     miner = TemplateMiner(threshold=threshold)
     pending: list[tuple[Failure, tuple[str | None, str | None, str, str], int]] = []
     for failure in failures:
-        cls, template = signature_text(failure)
+        cls, template = texts.get(failure.id) or signature_text(failure)
         key = (failure.tool, failure.program, cls, failure.kind)
         pending.append((failure, key, miner.add(key, template)))
     signatures: dict[str, Signature] = {}
