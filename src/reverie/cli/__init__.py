@@ -23,8 +23,11 @@ COMMAND_MODULES = [
     "reverie.cli.rules",
     "reverie.cli.review",
     "reverie.cli.explain",
+    "reverie.cli.render",
+    "reverie.cli.export",
+    "reverie.cli.eval",
+    "reverie.cli.forget",
     "reverie.cli.audit",
-    "reverie.cli.migrate",
 ]
 
 app = typer.Typer(
