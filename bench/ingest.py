@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from reverie.ingest import ingest_paths
+from reverie.ingest import default_workers, discover, ingest_paths
 from reverie.store import open_store
 from reverie.synth import write_corpus
 from reverie.workspace import init_workspace
@@ -43,7 +43,8 @@ def run(events: int, corpus: Path | None, workdir: Path) -> dict[str, object]:
     store = open_store(settings)
     rss_before = peak_rss_mb()
     t0 = time.perf_counter()
-    summary = ingest_paths(settings, store, [corpus])
+    workers = default_workers(len(list(discover([corpus]))))
+    summary = ingest_paths(settings, store, [corpus], workers=workers)
     seconds = time.perf_counter() - t0
     store.close()
     db_mb = sum(p.stat().st_size for p in settings.db_path.parent.glob("reverie.db*")) / 2**20
@@ -53,8 +54,12 @@ def run(events: int, corpus: Path | None, workdir: Path) -> dict[str, object]:
         "files": summary.files,
         "seconds": round(seconds, 2),
         "events_per_s": round(summary.events / seconds),
+        "workers": workers,
         "sessions_per_s": round(summary.sessions / seconds, 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_worker_rss_mb": round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+        ),
         "peak_rss_mb_before_ingest": round(rss_before, 1),
         "store_mb": round(db_mb, 1),
     }

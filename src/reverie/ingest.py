@@ -26,7 +26,14 @@ from reverie.redact import Redactor
 from reverie.settings import Settings
 from reverie.store.base import GraphStore, SourceState
 
-__all__ = ["FileResult", "IngestSummary", "discover", "ingest_file", "ingest_paths"]
+__all__ = [
+    "FileResult",
+    "IngestSummary",
+    "default_workers",
+    "discover",
+    "ingest_file",
+    "ingest_paths",
+]
 
 TRANSCRIPT_SUFFIXES = {".jsonl", ".json", ".traj", ".ndjson"}
 _PARALLEL_FROM = 16  # files; below this, starting worker processes costs more than it saves
@@ -227,6 +234,11 @@ def _summarise(summary: IngestSummary, result: FileResult, named: bool, fixed: b
         summary.skipped.append({"file": result.file, "reason": result.error})
 
 
+def default_workers(files: int) -> int:
+    """One worker per core (at most 4) for many files; none for a few."""
+    return min(os.cpu_count() or 1, 4) if files >= _PARALLEL_FROM else 1
+
+
 def ingest_paths(
     settings: Settings,
     store: GraphStore,
@@ -237,21 +249,20 @@ def ingest_paths(
     fmt: str = "auto",
     mapping: Path | None = None,
     force: bool = False,
-    workers: int | None = None,
+    workers: int = 1,
     on_file: Callable[[Path, FileResult], None] | None = None,
 ) -> IngestSummary:
     """Ingest files and folders; bad files are reported in the summary, not raised.
 
-    ``workers`` > 1 parses and writes files in that many processes, each with
-    its own store connection (each file is still one transaction). The
-    default is one worker per core when there are many files, else none.
+    ``workers`` > 1 parses and writes files in that many processes. Each
+    worker opens the store that ``settings`` configures (``store`` is then not
+    written to), and each file is still one transaction. See
+    :func:`default_workers` for what the CLI picks.
     """
     tenant = tenant or settings.tenant
     options = AdapterOptions(agent=agent, mapping_file=mapping)
     fixed = None if fmt == "auto" else get_adapter(fmt)
     files = list(discover(paths))
-    if workers is None:
-        workers = min(os.cpu_count() or 1, 4) if len(files) >= _PARALLEL_FROM else 1
     summary = IngestSummary()
     if workers <= 1:
         prepare = _Prepared(settings, tenant)

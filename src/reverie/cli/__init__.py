@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "reverie.cli.eval",
     "reverie.cli.forget",
     "reverie.cli.audit",
+    "reverie.cli.migrate",
 ]
 
 app = typer.Typer(

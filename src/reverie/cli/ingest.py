@@ -21,7 +21,7 @@ from reverie.cli.common import (
     store_for,
 )
 from reverie.errors import ReverieError
-from reverie.ingest import IngestSummary, discover, ingest_paths
+from reverie.ingest import IngestSummary, default_workers, discover, ingest_paths
 
 HELP = """Ingest transcript files and folders (recursively) into the workspace's store.
 
@@ -89,7 +89,7 @@ def ingest(
                 fmt=fmt,
                 mapping=mapping,
                 force=force,
-                workers=workers,
+                workers=workers or default_workers(len(files)),
                 on_file=on_file,
             )
         except ReverieError as exc:

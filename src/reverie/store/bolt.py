@@ -1,0 +1,514 @@
+"""The Bolt store: Reverie's provenance graph on Neo4j 5 (or ArcadeDB) over Bolt.
+
+Selected by ``[store] kind = "neo4j"`` with ``uri`` (and ``database``) in
+``reverie.toml``; the user and password come from ``REVERIE_NEO4J_USER`` and
+``REVERIE_NEO4J_PASSWORD`` when the store is built, never from the file. The
+schema (``graph/neo4j.cypher``) is applied idempotently on connect.
+
+Writes are batched ``UNWIND $rows AS r MERGE (n:Label {id: r.id}) SET n += r.props``
+statements in managed transactions; a relationship finds each endpoint with
+its own ``MATCH`` (an event's edges are merged in the statement that merges the
+event). A missing id is sent as ``""``, never ``null``: ArcadeDB answers a
+``{id: null}`` lookup with a label scan. Every batch is idempotent, so a batch
+that failed on a connection error or a transient server error is retried with
+backoff until ``retry_seconds`` run out, then :class:`~reverie.errors.StoreError`.
+
+One file is several transactions here (the embedded store uses one): the
+``Source`` node's size and modification time, which :meth:`source_state`
+reports and ingest uses to skip unchanged files, are written *last*. A server
+killed mid-file therefore leaves the file unrecorded, and the next ingest
+writes it again; the ``MERGE`` batches make that a no-op for what was already
+there. Nothing reported as ingested is lost.
+
+All reads are Cypher that both Neo4j 5 and ArcadeDB accept.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+import neo4j
+import networkx as nx
+from neo4j.exceptions import (
+    AuthError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
+
+from reverie.errors import ConfigError, StoreError
+from reverie.ids import make_id
+from reverie.models import Event, EventKind, Outcome, ParsedSession, Session
+from reverie.resources import data_dir
+from reverie.settings import Settings
+from reverie.store.base import SourceState, StoreStats, WriteResult
+from reverie.store.bolt_codec import (
+    event_from,
+    event_props,
+    outcome_from,
+    outcome_props,
+    session_from,
+    session_props,
+)
+from reverie.store.bolt_erase import BoltErase
+from reverie.store.bolt_mining import BoltMining
+
+__all__ = ["BoltStore", "schema_statements"]
+
+T = TypeVar("T")
+_RETRYABLE = (ServiceUnavailable, SessionExpired, TransientError, ConnectionError, OSError)
+BATCH = 2_000
+SESSION_CHUNK = 200
+
+_MERGE_NODES = "UNWIND $rows AS r MERGE (n:{label} {{id: r.id}}) SET n += r.props"
+_MERGE_EDGES = (
+    "UNWIND $rows AS r MATCH (a:{a} {{id: r.a}}) MATCH (b:{b} {{id: r.b}}) MERGE (a)-[:{rel}]->(b)"
+)
+_MERGE_SESSIONS = (
+    "UNWIND $rows AS r MERGE (n:Session {id: r.id}) ON CREATE SET n += r.props "
+    "SET n.model = r.props.model, n.started_at = r.props.started_at, "
+    "n.ended_at = r.props.ended_at, n.attrs = r.props.attrs, n.task = coalesce(n.task, r.task)"
+)
+_MERGE_OUTCOMES = (
+    "UNWIND $rows AS r MERGE (n:Outcome {id: r.id}) ON CREATE SET n += r.props "
+    "SET n.success = r.props.success, n.reward = r.props.reward, n.detail = r.props.detail"
+)
+# One statement per event batch: each event node, then its edges, the other
+# endpoint found by its own MATCH (the Source once per batch). An event seen in
+# two files (a session copied or resumed elsewhere) keeps the record and the
+# source of the first file that held it, as in the embedded store.
+_MERGE_EVENTS = (
+    "MATCH (src:Source {id: $source}) "
+    "UNWIND $rows AS r "
+    "MERGE (n:Event {id: r.id}) ON CREATE SET n += r.props "
+    "WITH src, n, r MATCH (s:Session {id: r.session}) MERGE (n)-[:IN_SESSION]->(s) "
+    "WITH src, n, r OPTIONAL MATCH (p:Event {id: r.prev}) "
+    "FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | MERGE (p)-[:NEXT]->(n)) "
+    "WITH src, n, r OPTIONAL MATCH (c:Event {id: r.answers}) "
+    "FOREACH (_ IN CASE WHEN c IS NULL THEN [] ELSE [1] END | MERGE (n)-[:ANSWERS]->(c)) "
+    "WITH src, n, r WHERE n.source_id = src.id "
+    "MERGE (n)-[f:FROM_SOURCE]->(src) SET f.line = r.line"
+)
+
+
+def schema_statements() -> list[str]:
+    """The statements of ``graph/neo4j.cypher``, comments removed."""
+    text = (data_dir("graph") / "neo4j.cypher").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.strip().startswith("//")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+class BoltStore(BoltMining, BoltErase):
+    """A :class:`~reverie.store.base.GraphStore` on a Bolt server (Neo4j 5, ArcadeDB)."""
+
+    def __init__(
+        self,
+        uri: str,
+        auth: tuple[str, str] | None = None,
+        database: str | None = None,
+        *,
+        retry_seconds: float = 60.0,
+        batch_size: int = BATCH,
+        connection_timeout: float = 10.0,
+    ) -> None:
+        self.uri = uri
+        self.database = database
+        self.retry_seconds = retry_seconds
+        self.batch_size = batch_size
+        try:
+            self._driver = neo4j.GraphDatabase.driver(
+                uri,
+                auth=auth,
+                connection_timeout=connection_timeout,
+                max_transaction_retry_time=0,
+                connection_acquisition_timeout=connection_timeout,
+            )
+        except (ValueError, DriverError) as exc:
+            raise ConfigError(f"[store] uri = {uri!r} is not a usable Bolt URI: {exc}") from exc
+        try:
+            for statement in schema_statements():
+                self._write(lambda tx, q=statement: tx.run(q).consume(), "applying the schema")
+        except BaseException:
+            self._driver.close()
+            raise
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BoltStore:
+        """Build from ``[store]`` (uri, database) and ``REVERIE_NEO4J_USER``/``_PASSWORD``."""
+        if not settings.store.uri:
+            raise ConfigError(
+                "[store] kind = 'neo4j' needs [store] uri (e.g. uri = 'neo4j://host:7687') "
+                "in reverie.toml"
+            )
+        if settings.store.database_per_tenant:
+            raise ConfigError(
+                "[store] database_per_tenant is not supported by the neo4j store yet; "
+                "tenants share one database, separated by the `tenant` property"
+            )
+        password = os.environ.get("REVERIE_NEO4J_PASSWORD")
+        auth = None
+        if password is not None:
+            auth = (os.environ.get("REVERIE_NEO4J_USER", "neo4j"), password)
+        return cls(settings.store.uri, auth, settings.store.database)
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def info(self) -> dict[str, Any]:
+        return {"kind": "neo4j", "uri": self.uri, "database": self.database}
+
+    # -- plumbing --------------------------------------------------------------
+    def _write(self, work: Callable[[neo4j.ManagedTransaction], T], what: str) -> T:
+        """Run an idempotent write; retry connection and transient errors with backoff."""
+        return self._retry(lambda session: session.execute_write(work), what)
+
+    def _read(self, work: Callable[[neo4j.ManagedTransaction], T], what: str) -> T:
+        return self._retry(lambda session: session.execute_read(work), what)
+
+    def _retry(self, call: Callable[[neo4j.Session], T], what: str) -> T:
+        deadline = time.monotonic() + self.retry_seconds
+        delay = 0.1
+        while True:
+            try:
+                with self._driver.session(database=self.database) as session:
+                    return call(session)
+            except AuthError as exc:
+                raise StoreError(
+                    f"{self.uri}: authentication failed ({exc.message}); set "
+                    "REVERIE_NEO4J_USER and REVERIE_NEO4J_PASSWORD"
+                ) from exc
+            except _RETRYABLE as exc:
+                if time.monotonic() + delay > deadline:
+                    raise StoreError(
+                        f"{what} on {self.uri} failed after retrying for "
+                        f"{self.retry_seconds:.0f}s: {exc}"
+                    ) from exc
+                time.sleep(delay)  # backoff before retrying an idempotent batch
+                delay = min(delay * 2, 5.0)
+            except (Neo4jError, DriverError) as exc:
+                raise StoreError(f"{what} on {self.uri} failed: {exc}") from exc
+
+    def _rows(self, query: str, what: str, **params: Any) -> list[dict[str, Any]]:
+        return self._read(lambda tx: [r.data() for r in tx.run(query, **params)], what)
+
+    def _stream(self, query: str, what: str, **params: Any) -> Iterator[neo4j.Record]:
+        """Records streamed from an auto-commit query (for millions of events)."""
+        try:
+            with self._driver.session(database=self.database) as session:
+                yield from session.run(query, **params)
+        except (Neo4jError, DriverError, OSError) as exc:
+            raise StoreError(f"{what} on {self.uri} failed: {exc}") from exc
+
+    def _session_ids(self, tenant: str) -> list[str]:
+        rows = self._rows(
+            "MATCH (s:Session {tenant: $tenant}) RETURN s.id AS id", "listing sessions",
+            tenant=tenant,
+        )
+        return sorted(r["id"] for r in rows)
+
+    def _per_session(
+        self,
+        tenant: str,
+        returns: str,
+        what: str,
+        where: str = "",
+        session_ids: Iterable[str] | None = None,
+        **params: Any,
+    ) -> Iterator[neo4j.Record]:
+        """Events in (session, ``seq``) order, a bounded chunk of sessions per query.
+
+        One ``ORDER BY`` over millions of events has the server sort them all in
+        memory (ArcadeDB refuses past its query heap budget); each chunk's events
+        are reached from their sessions through ``IN_SESSION`` and sorted apart.
+        """
+        ids = sorted(set(session_ids)) if session_ids is not None else self._session_ids(tenant)
+        query = (
+            "UNWIND $chunk AS sid MATCH (:Session {id: sid})<-[:IN_SESSION]-(e:Event) "
+            f"WHERE e.tenant = $tenant{' AND ' + where if where else ''} "
+            f"RETURN {returns} ORDER BY e.session_id, e.seq"
+        )
+        for i in range(0, len(ids), SESSION_CHUNK):
+            chunk = ids[i : i + SESSION_CHUNK]
+            yield from self._stream(query, what, tenant=tenant, chunk=chunk, **params)
+
+    # -- writing ---------------------------------------------------------------
+    def source_state(self, tenant: str, path: str) -> SourceState | None:
+        rows = self._rows(
+            "MATCH (s:Source {tenant: $tenant, path: $path}) WHERE s.size IS NOT NULL "
+            "RETURN s.id AS id, s.path AS path, s.size AS size, s.mtime_ns AS mtime_ns, "
+            "s.format AS format, s.events AS events",
+            "reading a source's state",
+            tenant=tenant,
+            path=path,
+        )
+        return SourceState(**rows[0]) if rows else None
+
+    def write_file(
+        self, tenant: str, source: SourceState, sessions: Iterable[ParsedSession]
+    ) -> WriteResult:
+        """Write one file's sessions in idempotent batches; record the Source last."""
+        result = WriteResult()
+        where = f"writing {source.path}"
+        self._write(
+            lambda tx: _run_all(
+                tx,
+                ("MERGE (t:Tenant {id: $tenant}) SET t.tenant = $tenant", {"tenant": tenant}),
+                (
+                    "MERGE (s:Source {id: $id}) SET s.tenant = $tenant, s.path = $path",
+                    {"id": source.id, "tenant": tenant, "path": source.path},
+                ),
+            ),
+            where,
+        )
+        batch = _Batch(tenant, source.id)
+        for parsed in sessions:
+            batch.add(parsed)
+            if batch.size >= self.batch_size:
+                self._flush(batch, result, where)
+        if batch.parsed:
+            self._flush(batch, result, where)
+        self._write(lambda tx: _finish_source(tx, tenant, source), where)
+        return result
+
+    def _flush(self, batch: _Batch, result: WriteResult, where: str) -> None:
+        written = self._write(batch.flush_into, where)
+        for name in ("sessions", "events", "new_events", "outcomes"):
+            setattr(result, name, getattr(result, name) + getattr(written, name))
+        batch.clear()
+
+    # -- reading ---------------------------------------------------------------
+    def tenants(self) -> list[str]:
+        rows = self._rows("MATCH (t:Tenant) RETURN t.id AS id ORDER BY id", "listing tenants")
+        return [r["id"] for r in rows]
+
+    def stats(self, tenant: str) -> StoreStats:
+        def count(query: str) -> int:
+            return int(self._rows(query, "counting", tenant=tenant)[0]["n"])
+
+        kinds = self._rows(
+            "MATCH (e:Event {tenant: $tenant}) RETURN e.kind AS kind, count(*) AS n",
+            "counting events",
+            tenant=tenant,
+        )
+        by_kind = {r["kind"]: int(r["n"]) for r in kinds}
+        return StoreStats(
+            tenant=tenant,
+            agents=count("MATCH (a:Agent {tenant: $tenant}) RETURN count(a) AS n"),
+            sessions=count("MATCH (s:Session {tenant: $tenant}) RETURN count(s) AS n"),
+            events=sum(by_kind.values()),
+            events_by_kind=by_kind,
+            tool_calls=by_kind.get("tool_call", 0),
+            tool_errors=count(
+                "MATCH (e:Event {tenant: $tenant}) WHERE e.kind = 'tool_result' "
+                "AND e.is_error = true RETURN count(e) AS n"
+            ),
+            outcomes=count("MATCH (o:Outcome {tenant: $tenant}) RETURN count(o) AS n"),
+            sources=count(
+                "MATCH (s:Source {tenant: $tenant}) WHERE s.size IS NOT NULL RETURN count(s) AS n"
+            ),
+        )
+
+    def _source_paths(self, tenant: str) -> dict[str, str]:
+        rows = self._rows(
+            "MATCH (s:Source {tenant: $tenant}) RETURN s.id AS id, s.path AS path",
+            "listing sources",
+            tenant=tenant,
+        )
+        return {r["id"]: r["path"] for r in rows}
+
+    def sessions(self, tenant: str, agent: str | None = None) -> list[Session]:
+        query = "MATCH (s:Session {tenant: $tenant})"
+        if agent is not None:
+            query += " WHERE s.agent = $agent"
+        rows = self._rows(query + " RETURN s", "listing sessions", tenant=tenant, agent=agent)
+        return self._sessions(tenant, [r["s"] for r in rows])
+
+    def _sessions(self, tenant: str, nodes: list[dict[str, Any]]) -> list[Session]:
+        paths = self._source_paths(tenant) if nodes else {}
+        nodes.sort(key=lambda p: (p.get("started_at") is not None, p.get("started_at"), p["id"]))
+        return [session_from(p, paths.get(p.get("source_id", ""))) for p in nodes]
+
+    def find_session(self, tenant: str, ref: str) -> Session | None:
+        exact = self._rows(
+            "MATCH (s:Session {tenant: $tenant}) WHERE s.id = $ref OR s.native_id = $ref "
+            "RETURN s LIMIT 1",
+            "finding a session",
+            tenant=tenant,
+            ref=ref,
+        )
+        if not exact:
+            exact = self._rows(
+                "MATCH (s:Session {tenant: $tenant}) WHERE s.id STARTS WITH $ref "
+                "OR s.native_id STARTS WITH $ref RETURN s LIMIT 2",
+                "finding a session",
+                tenant=tenant,
+                ref=ref,
+            )
+            if len(exact) != 1:
+                return None
+        return self._sessions(tenant, [exact[0]["s"]])[0]
+
+    def events(
+        self,
+        tenant: str,
+        *,
+        session_id: str | None = None,
+        kind: EventKind | None = None,
+        tool: str | None = None,
+        errors_only: bool = False,
+    ) -> Iterator[Event]:
+        return self._events(
+            tenant, session_id=session_id, kind=kind, tool=tool, errors_only=errors_only
+        )
+
+    def _events(
+        self, tenant: str, session_ids: Iterable[str] | None = None, **filters: Any
+    ) -> Iterator[Event]:
+        paths = self._source_paths(tenant)
+        where = [f"e.{name} = ${name}" for name in ("kind", "tool") if filters.get(name)]
+        if filters.get("errors_only"):
+            where.append("e.is_error = true")
+        if filters.get("session_id") is not None:
+            session_ids = [filters["session_id"]]
+        params = {k: filters.get(k) for k in ("kind", "tool")}
+        records = self._per_session(
+            tenant, "e", "reading events", " AND ".join(where), session_ids, **params
+        )
+        for record in records:
+            props = record["e"]
+            if props.get("source_id") in paths:
+                yield event_from(props, paths[props["source_id"]])
+
+    def outcomes(self, tenant: str) -> dict[str, Outcome]:
+        paths = self._source_paths(tenant)
+        rows = self._rows(
+            "MATCH (o:Outcome {tenant: $tenant}) RETURN o", "reading outcomes", tenant=tenant
+        )
+        return {
+            r["o"]["session_id"]: outcome_from(r["o"], paths.get(r["o"].get("source_id", "")))
+            for r in rows
+        }
+
+    def to_networkx(
+        self, tenant: str, session_ids: Iterable[str] | None = None, max_events: int = 50_000
+    ) -> nx.MultiDiGraph:
+        graph = nx.MultiDiGraph()
+        wanted = None if session_ids is None else sorted(set(session_ids))
+        for s in self.sessions(tenant):
+            if wanted is not None and s.id not in wanted:
+                continue
+            agent_id = make_id("agent", tenant, s.agent)
+            graph.add_node(s.id, label="Session", native_id=s.native_id, agent=s.agent)
+            graph.add_node(agent_id, label="Agent", name=s.agent)
+            graph.add_edge(s.id, agent_id, key="RUN_BY")
+        for count, ev in enumerate(self._events(tenant, session_ids=wanted)):
+            if count >= max_events:
+                break
+            graph.add_node(
+                ev.id, label="Event", kind=ev.kind, tool=ev.tool, is_error=ev.is_error,
+                trust=ev.trust, file=ev.source.file, line=ev.source.line,
+            )
+            graph.add_edge(ev.id, ev.session_id, key="IN_SESSION")
+            if ev.prev_id:
+                graph.add_edge(ev.prev_id, ev.id, key="NEXT")
+            if ev.answers_id:
+                graph.add_edge(ev.id, ev.answers_id, key="ANSWERS")
+        return graph
+
+
+def _run_all(tx: neo4j.ManagedTransaction, *statements: tuple[str, dict[str, Any]]) -> None:
+    for query, params in statements:
+        tx.run(query, **params).consume()
+
+
+def _finish_source(tx: neo4j.ManagedTransaction, tenant: str, source: SourceState) -> None:
+    """Count the file's events and record its size and mtime: the file is now ingested."""
+    tx.run(
+        "MATCH (s:Source {id: $id}) "
+        "OPTIONAL MATCH (e:Event {tenant: $tenant, source_id: $id}) "
+        "WITH s, count(e) AS n "
+        "SET s.size = $size, s.mtime_ns = $mtime_ns, s.format = $format, s.events = n, "
+        "s.ingested_at = $now",
+        id=source.id, tenant=tenant, size=source.size, mtime_ns=source.mtime_ns,
+        format=source.format, now=int(time.time() * 1000),
+    ).consume()
+
+
+class _Batch:
+    """One write batch: parsed sessions, turned into rows when the batch is written."""
+
+    def __init__(self, tenant: str, source_id: str) -> None:
+        self.tenant = tenant
+        self.source_id = source_id
+        self.clear()
+
+    def clear(self) -> None:
+        self.parsed: list[ParsedSession] = []
+        self.size = 0
+
+    def add(self, parsed: ParsedSession) -> None:
+        self.parsed.append(parsed)
+        self.size += len(parsed.events)
+
+    def flush_into(self, tx: neo4j.ManagedTransaction) -> WriteResult:
+        """Write the batch in ``tx``; what it wrote, with how many events were new.
+
+        Safe to re-run. Sessions erased by ``reverie forget`` are skipped, so a
+        forgotten session stays forgotten when its file is ingested again.
+        """
+        tenant, source_id = self.tenant, self.source_id
+        erased = {
+            r["id"]
+            for r in tx.run(
+                "UNWIND $ids AS i MATCH (s:Session {id: i}) "
+                "WHERE s.attrs STARTS WITH '{\"erased\"' RETURN s.id AS id",
+                ids=[p.session.id for p in self.parsed],
+            )
+        }
+        done = WriteResult()
+        agents: dict[str, dict[str, Any]] = {}
+        sessions, run_by, outcomes, has_outcome, events = [], [], [], [], []
+        for parsed in self.parsed:
+            s = parsed.session
+            if s.id in erased:
+                continue
+            agent_id = make_id("agent", tenant, s.agent)
+            agents[agent_id] = {
+                "id": agent_id, "props": {"id": agent_id, "tenant": tenant, "name": s.agent}
+            }
+            props = session_props(tenant, source_id, agent_id, s)
+            sessions.append({"id": s.id, "props": props, "task": s.task})
+            run_by.append({"a": s.id, "b": agent_id})
+            if parsed.outcome is not None:
+                o = outcome_props(tenant, source_id, s.id, parsed.outcome)
+                outcomes.append({"id": o["id"], "props": o})
+                has_outcome.append({"a": s.id, "b": o["id"]})
+            events.extend(
+                {
+                    "id": ev.id, "props": event_props(tenant, source_id, ev),
+                    "session": ev.session_id, "prev": ev.prev_id or "",
+                    "answers": ev.answers_id or "", "line": ev.source.line,
+                }
+                for ev in parsed.events
+            )
+            done.sessions += 1
+            done.events += len(parsed.events)
+            done.outcomes += parsed.outcome is not None
+        run, edge = tx.run, _MERGE_EDGES.format
+        if agents:
+            run(_MERGE_NODES.format(label="Agent"), rows=list(agents.values())).consume()
+        if sessions:
+            run(_MERGE_SESSIONS, rows=sessions).consume()
+            run(edge(a="Session", b="Agent", rel="RUN_BY"), rows=run_by).consume()
+        if outcomes:
+            run(_MERGE_OUTCOMES, rows=outcomes).consume()
+            run(edge(a="Session", b="Outcome", rel="HAS_OUTCOME"), rows=has_outcome).consume()
+        if events:
+            summary = run(_MERGE_EVENTS, rows=events, source=source_id).consume()
+            done.new_events = summary.counters.nodes_created
+        return done
