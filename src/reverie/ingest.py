@@ -195,6 +195,7 @@ def ingest_file(
         size=stat.st_size,
         mtime_ns=stat.st_mtime_ns,
         format=adapter.name,
+        events=previous.events if previous is not None else 0,
     )
     sessions = prepare(adapter.parse(path, options), result.malformed)
     if write_lock is None:

@@ -39,7 +39,7 @@ class SourceState(_Model):
     size: int
     mtime_ns: int
     format: str
-    events: int = 0
+    events: int = Field(default=0, description="Events known from this file before this write.")
 
 
 class WriteResult(_Model):
