@@ -73,7 +73,7 @@ def generate(corpus: Path, events: int) -> dict[str, Any]:
 
 # -- the stages (each runs in its own process) ----------------------------------------
 def stage_ingest(ws: Path, corpus: Path, sessions: int) -> dict[str, Any]:
-    from reverie.ingest import ingest_paths
+    from reverie.ingest import default_workers, discover, ingest_paths
     from reverie.store import open_store
     from reverie.workspace import init_workspace
 
@@ -82,10 +82,11 @@ def stage_ingest(ws: Path, corpus: Path, sessions: int) -> dict[str, Any]:
     toml.write_text(toml.read_text().replace("auto_approve = false", "auto_approve = true"))
     store = open_store(settings)
     try:
-        summary = ingest_paths(settings, store, [corpus])
+        workers = default_workers(len(list(discover([corpus]))))
+        summary = ingest_paths(settings, store, [corpus], workers=workers)
     finally:
         store.close()
-    return {"events": summary.events, "sessions": summary.sessions}
+    return {"events": summary.events, "sessions": summary.sessions, "workers": workers}
 
 
 def stage_mine(ws: Path, corpus: Path, sessions: int) -> dict[str, Any]:
