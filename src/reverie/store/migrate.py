@@ -95,7 +95,7 @@ class _Writer:
         parts = self.buffers.pop(path, [])
         state = self.states[path]
         if parts and state is not None:
-            self.target.write_file(self.tenant, state, parts)
+            self._write(path, state, parts)
 
     def finish(self) -> None:
         for path in list(self.buffers):
@@ -103,7 +103,13 @@ class _Writer:
         for path, group in groupby(sorted(self.late, key=lambda x: x[0]), key=lambda x: x[0]):
             state = self.states[path]
             if state is not None:
-                self.target.write_file(self.tenant, state, [p for _, p in group])
+                self._write(path, state, [p for _, p in group])
+
+    def _write(self, path: str, state: SourceState, parts: list[ParsedSession]) -> None:
+        """One batch of a file; ``events`` says what the target already holds of it."""
+        known = self.target.source_state(self.tenant, path)
+        update = {"events": known.events if known is not None else 0}
+        self.target.write_file(self.tenant, state.model_copy(update=update), parts)
 
 
 def _by_session(events: Iterable[Event]) -> Iterator[tuple[str, list[Event]]]:
