@@ -126,7 +126,9 @@ def build_motifs(
         return []
     wanted = [s.id for ev in evidence for s in ev.signatures]
     recoveries = defaultdict(list)
-    for r in store.recovery_stats(tenant):
+    # sorted here, so ties between fixes break the same way on every store
+    stats_rows = store.recovery_stats(tenant)
+    for r in sorted(stats_rows, key=lambda r: (r.signature_id, r.kind, r.summary)):
         recoveries[r.signature_id].append(r)
     examples = defaultdict(list)
     for ex in store.failure_examples(tenant, wanted, limit=EXAMPLES):
