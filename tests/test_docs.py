@@ -54,3 +54,22 @@ def test_readme_quickstart_is_two_commands() -> None:
     commands = [line.split("#")[0].strip() for line in block.strip().splitlines()]
     assert commands == ["make demo", "make test"]
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_native_example_ingests(tmp_path: Path) -> None:
+    from reverie.ingest import ingest_paths
+    from reverie.store import open_store
+    from reverie.workspace import init_workspace
+
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("```jsonl", 1)[1].split("```", 1)[0].strip()
+    path = tmp_path / "native.jsonl"
+    path.write_text(example + "\n")
+    settings = init_workspace(tmp_path / "ws")
+    store = open_store(settings)
+    try:
+        summary = ingest_paths(settings, store, [path])
+    finally:
+        store.close()
+    assert summary.formats == {"reverie": 1} and summary.malformed == []
+    assert (summary.sessions, summary.events, summary.outcomes) == (1, 2, 1)
