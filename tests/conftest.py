@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from typer.testing import CliRunner
 
 from reverie.settings import Settings
@@ -15,6 +16,12 @@ from reverie.workspace import init_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real"
+
+# Property tests: no per-example deadline (a shared 2-core machine stalls at
+# times), and in CI the same examples every run so a red build reproduces.
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 # Real model calls are impossible in tests: no key reaches the client, and the
 # distiller's tests pass a replay transport explicitly.
