@@ -30,6 +30,7 @@ from rich.text import Text
 from reverie.audit import AuditEntry, AuditLog
 from reverie.models import Event, Motif
 from reverie.rulebook import EventRef, HistoryEntry, Rule
+from reverie.terminal import printable
 
 __all__ = ["Explanation", "Line", "Occurrence", "explain", "render_explanation"]
 
@@ -248,7 +249,7 @@ def _occurrences(x: Explanation) -> list[Any]:
         )
         for ln in occ.lines:
             shown = ln.text or (str(ln.input) if ln.input is not None else "")
-            snippet = " ".join(shown.split())[:240]
+            snippet = printable(" ".join(shown.split())[:240])
             out.append(
                 Text.assemble(
                     (f"  {ln.file}:{ln.line}", "cyan"),

@@ -19,6 +19,7 @@ from reverie.cli.common import (
     store_for,
 )
 from reverie.models import Event
+from reverie.terminal import printable
 
 sessions_app = typer.Typer(help="List sessions and show one as a timeline.", no_args_is_help=True)
 
@@ -127,7 +128,7 @@ def _timeline_line(ev: Event) -> Text:
         label, style = ev.role or "message", "magenta" if ev.role == "user" else "white"
     line = Text(f"{when} ")
     line.append(f"{label:<18}", style=style)
-    line.append(body[:160])
+    line.append(printable(body[:160]))
     line.append(f"  {ev.source.file.rsplit('/', 1)[-1]}:{ev.source.line}", style="dim")
     return line
 
