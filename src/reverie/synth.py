@@ -24,7 +24,7 @@ from pathlib import Path
 
 import orjson
 
-__all__ = ["MOTIFS", "CorpusStats", "PlantedMotif", "write_corpus"]
+__all__ = ["MOTIFS", "CorpusStats", "PlantedMotif", "Transcript", "write_corpus"]
 
 
 @dataclass(frozen=True)
@@ -73,74 +73,80 @@ class CorpusStats:
     planted: dict[str, set[str]] = field(default_factory=dict)
 
 
-class _Writer:
-    def __init__(self, rng: random.Random, session: str, cwd: str, start: datetime):
-        self.rng = rng
-        self.session, self.cwd, self.clock = session, cwd, start
+class Transcript:
+    """One Claude Code session, built step by step and written as JSONL.
+
+    Ids come from ``rng`` when one is given (the corpus generator), else from
+    the session id and a counter, so a hand-built transcript is reproducible.
+    """
+
+    def __init__(
+        self,
+        session: str,
+        cwd: str,
+        start: datetime | None = None,
+        *,
+        rng: random.Random | None = None,
+        step: timedelta = timedelta(seconds=3),
+    ):
+        self.session, self.cwd, self.rng, self.step = session, cwd, rng, step
+        self.clock = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
         self.parent: str | None = None
-        self.lines: list[bytes] = []
-        self.events = 0
+        self.rows: list[dict] = []
+        self.n = 0
 
-    def _line(self, kind: str, message: dict) -> None:
-        uid = str(uuidlib.UUID(int=self.rng.getrandbits(128)))
-        self.clock += timedelta(seconds=3)
-        self.lines.append(
-            orjson.dumps(
-                {
-                    "parentUuid": self.parent,
-                    "isSidechain": False,
-                    "userType": "external",
-                    "cwd": self.cwd,
-                    "sessionId": self.session,
-                    "version": "2.1.39",
-                    "gitBranch": "main",
-                    "type": kind,
-                    "message": message,
-                    "uuid": uid,
-                    "timestamp": self.clock.isoformat().replace("+00:00", "Z"),
-                }
-            )
-        )
+    @property
+    def events(self) -> int:
+        return len(self.rows)
+
+    def _uid(self) -> str:
+        if self.rng is not None:
+            return str(uuidlib.UUID(int=self.rng.getrandbits(128)))
+        return str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"{self.session}/{self.n}"))
+
+    def _tag(self, prefix: str) -> str:
+        if self.rng is not None:
+            return f"{prefix}_{self.rng.getrandbits(64):016x}"
+        return f"{prefix}_{self.session[:8]}_{self.n}"
+
+    def _row(self, kind: str, message: dict) -> None:
+        self.n += 1
+        uid = self._uid()
+        self.clock += self.step
+        self.rows.append({
+            "parentUuid": self.parent, "isSidechain": False, "userType": "external",
+            "cwd": self.cwd, "sessionId": self.session, "version": "2.1.39",
+            "gitBranch": "main", "type": kind, "message": message, "uuid": uid,
+            "timestamp": self.clock.isoformat().replace("+00:00", "Z"),
+        })  # fmt: skip
         self.parent = uid
-        self.events += 1
 
-    def user(self, text: str) -> None:
-        self._line("user", {"role": "user", "content": text})
+    def user(self, text: str) -> Transcript:
+        self._row("user", {"role": "user", "content": text})
+        return self
 
-    def bash(self, command: str, output: str, error: bool) -> None:
-        call = f"toolu_{self.rng.getrandbits(64):016x}"
-        self._line(
-            "assistant",
-            {
-                "model": "claude-sonnet-4-5",
-                "id": f"msg_{self.rng.getrandbits(64):016x}",
-                "type": "message",
-                "role": "assistant",
-                "content": [
-                    {
-                        "type": "tool_use",
-                        "id": call,
-                        "name": "Bash",
-                        "input": {"command": command, "description": "run"},
-                    }
-                ],
-                "usage": {"input_tokens": 1200, "output_tokens": 80},
-            },
-        )
-        self._line(
-            "user",
-            {
-                "role": "user",
-                "content": [
-                    {
-                        "type": "tool_result",
-                        "tool_use_id": call,
-                        "content": output,
-                        "is_error": error,
-                    }
-                ],
-            },
-        )
+    def tool(self, name: str, tool_input: dict, output: str, error: bool) -> Transcript:
+        """A tool call and its result."""
+        call, msg = self._tag("toolu"), self._tag("msg")
+        self._row("assistant", {
+            "model": "claude-sonnet-4-5", "id": msg, "type": "message", "role": "assistant",
+            "content": [{"type": "tool_use", "id": call, "name": name, "input": tool_input}],
+            "usage": {"input_tokens": 1200, "output_tokens": 80},
+        })  # fmt: skip
+        self._row("user", {"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": call, "content": output, "is_error": error}
+        ]})  # fmt: skip
+        return self
+
+    def bash(self, command: str, output: str, error: bool = False) -> Transcript:
+        return self.tool("Bash", {"command": command, "description": "run"}, output, error)
+
+    def write(self, folder: Path) -> Path:
+        """Write ``folder/<session>.jsonl`` (the folder is the agent's project folder)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.session}.jsonl"
+        path.write_bytes(b"\n".join(orjson.dumps(r) for r in self.rows) + b"\n")
+        return path
 
 
 def write_corpus(
@@ -169,7 +175,7 @@ def write_corpus(
         agent = f"agent-{i % agents}"
         session = str(uuidlib.UUID(int=rng.getrandbits(128)))
         started = clock + timedelta(hours=6 * i)
-        w = _Writer(rng, session, f"/work/{agent}", started)
+        w = Transcript(session, f"/work/{agent}", started, rng=rng)
         cured = set(fixed) if deployed_at is not None and started >= deployed_at else set()
         w.user(f"Task {i}: fix the failing build in module {i}")
         for n in range(steps):
@@ -188,10 +194,7 @@ def write_corpus(
                 w.bash(f"./run_{rng.getrandbits(24):x}.sh", noise, True)
             else:
                 w.bash(rng.choice(_OK_COMMANDS), f"done step {n}", False)
-        folder = root / agent
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{session}.jsonl"
-        path.write_bytes(b"\n".join(w.lines) + b"\n")
+        path = w.write(root / agent)
         stats.sessions += 1
         stats.events += w.events
         stats.files.append(path)

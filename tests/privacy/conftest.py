@@ -1,6 +1,6 @@
 """Helpers for the privacy tests: Claude Code transcripts written by the test, the CLI, bytes.
 
-Transcripts are generated here (like :mod:`reverie.synth`), in the real
+Transcripts are written with :class:`reverie.synth.Transcript`, in the real
 Claude Code JSONL layout: one file per session in a folder named after its
 agent, tool calls and results as ``tool_use`` / ``tool_result`` blocks.
 """
@@ -8,87 +8,21 @@ agent, tool calls and results as ``tool_use`` / ``tool_result`` blocks.
 from __future__ import annotations
 
 import importlib.util
-import json
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from reverie import synth
 from reverie.cli import app
 
 
-class Transcript:
-    """One Claude Code session, built step by step and written as JSONL."""
-
-    def __init__(self, session: str, cwd: str, start: datetime | None = None):
-        self.session, self.cwd = session, cwd
-        self.clock = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-        self.parent: str | None = None
-        self.rows: list[dict[str, Any]] = []
-        self.n = 0
-
-    def _row(self, kind: str, message: dict[str, Any]) -> None:
-        self.n += 1
-        uid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.session}/{self.n}"))
-        self.clock += timedelta(seconds=5)
-        self.rows.append(
-            {
-                "parentUuid": self.parent,
-                "isSidechain": False,
-                "userType": "external",
-                "cwd": self.cwd,
-                "sessionId": self.session,
-                "version": "2.1.39",
-                "gitBranch": "main",
-                "type": kind,
-                "message": message,
-                "uuid": uid,
-                "timestamp": self.clock.isoformat().replace("+00:00", "Z"),
-            }
-        )
-        self.parent = uid
-
-    def user(self, text: str) -> Transcript:
-        self._row("user", {"role": "user", "content": text})
-        return self
-
-    def tool(self, name: str, tool_input: dict[str, Any], output: str, error: bool) -> Transcript:
-        call = f"toolu_{self.session[:8]}_{self.n}"
-        self._row(
-            "assistant",
-            {
-                "model": "claude-sonnet-4-5",
-                "id": f"msg_{self.session[:8]}_{self.n}",
-                "type": "message",
-                "role": "assistant",
-                "content": [{"type": "tool_use", "id": call, "name": name, "input": tool_input}],
-                "usage": {"input_tokens": 900, "output_tokens": 40},
-            },
-        )
-        self._row(
-            "user",
-            {
-                "role": "user",
-                "content": [
-                    {"type": "tool_result", "tool_use_id": call, "content": output,
-                     "is_error": error}
-                ],
-            },
-        )  # fmt: skip
-        return self
-
-    def bash(self, command: str, output: str, error: bool = False) -> Transcript:
-        return self.tool("Bash", {"command": command, "description": "run"}, output, error)
-
-    def write(self, folder: Path) -> Path:
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{self.session}.jsonl"
-        path.write_text("\n".join(json.dumps(r) for r in self.rows) + "\n")
-        return path
+def Transcript(session: str, cwd: str, start: datetime | None = None) -> synth.Transcript:
+    """One Claude Code session with reproducible ids (see :class:`reverie.synth.Transcript`)."""
+    return synth.Transcript(session, cwd, start, step=timedelta(seconds=5))
 
 
 def session_id(name: str) -> str:
@@ -102,7 +36,7 @@ FORMAT_ERROR = (
 )
 
 
-def format_motif(t: Transcript, extra_output: str = "") -> Transcript:
+def format_motif(t: synth.Transcript, extra_output: str = "") -> synth.Transcript:
     """The planted 'commit before formatting' failure, then its fix and the retry."""
     t.bash("git commit -m 'wip'", FORMAT_ERROR + extra_output, error=True)
     t.bash("mix format", "", error=False)
