@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from reverie.adapters.base import Adapter, AdapterOptions
 from reverie.adapters.registry import detect, get_adapter
 from reverie.errors import InputError
-from reverie.injection import echoes_injection, flag_injection, injected_spans
+from reverie.injection import flag_session
 from reverie.models import Malformed, ParsedSession
 from reverie.provenance import link_session, source_id
 from reverie.redact import Redactor
@@ -113,7 +113,7 @@ class _Prepared:
                 continue
             if self.redact is not None:
                 item = self.redact(item)
-            _flag_injections(item)
+            flag_session(item)
             yield link_session(self.tenant, item)
 
 
@@ -121,45 +121,6 @@ def _redactor(settings: Settings) -> Callable[[ParsedSession], ParsedSession] | 
     if not settings.redact.enabled:
         return None
     return Redactor.from_settings(settings).redact_session
-
-
-def _flag_injections(parsed: ParsedSession) -> None:
-    """Mark instruction-like text in tool and external content as a possible injection.
-
-    A later tool call whose input reproduces that text (the agent followed the
-    injected instruction) is flagged ``injection:followed``, and so is its
-    result: a failure of that call is poisoned evidence, never a clean one.
-    """
-    spans: list[str] = []
-    followed: set[str] = set()
-    for ev in parsed.events:
-        flags: list[str] = []
-        if ev.trust in ("tool", "external") and ev.text:
-            flags = flag_injection(ev.text)
-            if flags:
-                spans.extend(injected_spans(ev.text))
-        if spans and ev.kind == "tool_call" and echoes_injection(_input_text(ev.tool_input), spans):
-            flags.append(FOLLOWED)
-            followed.add(ev.call_id or "")
-        elif ev.kind == "tool_result" and ev.call_id and ev.call_id in followed:
-            flags.append(FOLLOWED)
-        for flag in flags:
-            if flag not in ev.flags:
-                ev.flags.append(flag)
-
-
-FOLLOWED = "injection:followed"
-
-
-def _input_text(value: object) -> str:
-    """The string values of a tool input, one per line (what a call would run or send)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return "\n".join(_input_text(v) for v in value.values())
-    if isinstance(value, list):
-        return "\n".join(_input_text(v) for v in value)
-    return ""
 
 
 def ingest_file(

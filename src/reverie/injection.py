@@ -33,7 +33,18 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["INJECTION_FLAGS", "echoes_injection", "flag_injection", "injected_spans"]
+from reverie.models import ParsedSession
+
+__all__ = [
+    "FOLLOWED",
+    "INJECTION_FLAGS",
+    "echoes_injection",
+    "flag_injection",
+    "flag_session",
+    "injected_spans",
+]
+
+FOLLOWED = "injection:followed"
 
 # Patterns are lower case and run on the lower-cased text, except the role markers,
 # which run on "\n" + the original text (their case matters: "SYSTEM:" yes, "system:" no).
@@ -244,3 +255,39 @@ def echoes_injection(candidate: str, spans: list[str]) -> bool:
             if " ".join(words[i : i + 8]) in cand_words:
                 return True
     return False
+
+
+def flag_session(parsed: ParsedSession) -> None:
+    """Mark instruction-like text in tool and external content as a possible injection.
+
+    A later tool call whose input reproduces that text (the agent followed the
+    injected instruction) is flagged ``injection:followed``, and so is its
+    result: a failure of that call is poisoned evidence, never a clean one.
+    """
+    spans: list[str] = []
+    followed: set[str] = set()
+    for ev in parsed.events:
+        flags: list[str] = []
+        if ev.trust in ("tool", "external") and ev.text:
+            flags = flag_injection(ev.text)
+            if flags:
+                spans.extend(injected_spans(ev.text))
+        if spans and ev.kind == "tool_call" and echoes_injection(_input_text(ev.tool_input), spans):
+            flags.append(FOLLOWED)
+            followed.add(ev.call_id or "")
+        elif ev.kind == "tool_result" and ev.call_id and ev.call_id in followed:
+            flags.append(FOLLOWED)
+        for flag in flags:
+            if flag not in ev.flags:
+                ev.flags.append(flag)
+
+
+def _input_text(value: object) -> str:
+    """The string values of a tool input, one per line (what a call would run or send)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return "\n".join(_input_text(v) for v in value.values())
+    if isinstance(value, list):
+        return "\n".join(_input_text(v) for v in value)
+    return ""
