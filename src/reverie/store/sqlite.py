@@ -12,6 +12,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import networkx as nx
 import orjson
 
 from reverie.errors import StoreError
+from reverie.ids import make_id
 from reverie.models import Event, EventKind, Outcome, ParsedSession, Session, SourceRef, Usage
 from reverie.resources import data_dir
 from reverie.settings import Settings
@@ -377,13 +379,12 @@ class SQLiteStore(SQLiteMining):
             graph.add_node(s.id, label="Session", native_id=s.native_id, agent=s.agent)
             graph.add_node(_agent_id(tenant, s.agent), label="Agent", name=s.agent)
             graph.add_edge(s.id, _agent_id(tenant, s.agent), key="RUN_BY")
-        count = 0
-        for ev in self.events(tenant):
-            if wanted is not None and ev.session_id not in wanted:
-                continue
-            if count >= max_events:
-                break
-            count += 1
+        events = (
+            self.events(tenant)
+            if wanted is None
+            else chain.from_iterable(self.events(tenant, session_id=s) for s in sorted(wanted))
+        )
+        for ev in islice(events, max_events):
             graph.add_node(
                 ev.id,
                 label="Event",
@@ -420,8 +421,6 @@ def _prefix(ref: str) -> str:
 
 
 def _agent_id(tenant: str, name: str) -> str:
-    from reverie.ids import make_id
-
     return make_id("agent", tenant, name)
 
 
