@@ -119,3 +119,13 @@ def test_api_error_response_and_not_anthropic(tmp_path: Path) -> None:
     nothing.write_text("[]")
     with pytest.raises(InputError):
         parse(nothing)
+
+
+def test_a_request_model_that_is_not_a_string_is_ignored(tmp_path: Path) -> None:
+    """Found by the mutation test: a number in `request.model` must not escape as an error."""
+    record = {**exchanges()[2], "request": {"model": -1, "messages": [USER]}}
+    record["response"] = {**record["response"], "model": None}
+    path = tmp_path / "api.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    (session,) = parse(path)
+    assert session.session.model is None and session.events

@@ -9,6 +9,7 @@ escaping ``sniff`` or ``parse`` is a bug.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -186,7 +187,7 @@ def test_mutations_raise_only_input_error(case: str) -> None:
         path = folder / f"sample{suffix}"
 
         @settings(
-            max_examples=40,
+            max_examples=int(os.environ.get("REVERIE_FUZZ_EXAMPLES", "40")),
             deadline=None,
             database=None,
             suppress_health_check=[HealthCheck.too_slow],

@@ -266,7 +266,8 @@ class AnthropicAdapter:
                 new = messages
             else:
                 new = messages if loose else messages[len(conv.known) :]
-            conv.model = request.get("model") or conv.model
+            requested = request.get("model")
+            conv.model = requested if isinstance(requested, str) and requested else conv.model
             conv.system(request.get("system"), line)
             for msg in new:
                 conv.message(msg, line, ts=ts)
