@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reverie.adapters.base import Adapter, AdapterOptions
 from reverie.adapters.registry import detect, get_adapter
-from reverie.errors import InputError
+from reverie.adapters.swebench import Verdict, read_report
+from reverie.errors import InputError, UnknownFormatError
+from reverie.ingest_outcomes import OUTCOME_FORMAT, attach_outcomes
 from reverie.injection import flag_session
 from reverie.models import Malformed, ParsedSession
 from reverie.provenance import link_session, source_id
@@ -50,7 +52,9 @@ class FileResult(BaseModel):
     outcomes: int = 0
     unchanged: bool = False
     malformed: list[Malformed] = Field(default_factory=list)
+    collisions: list[dict[str, str]] = Field(default_factory=list)
     error: str | None = None
+    failed: bool = False  # the ingest failed, not the file: always an error, never skipped
 
 
 class IngestSummary(BaseModel):
@@ -66,6 +70,13 @@ class IngestSummary(BaseModel):
     unchanged_files: int = 0
     formats: dict[str, int] = Field(default_factory=dict)
     malformed: list[Malformed] = Field(default_factory=list)
+    collisions: list[dict[str, str]] = Field(
+        default_factory=list,
+        description=(
+            "Sessions whose run-unique native id another file already holds with different "
+            "content: kept as a session of their own (never merged), and listed here."
+        ),
+    )
     skipped: list[dict[str, str]] = Field(default_factory=list)
     errors: list[dict[str, str]] = Field(default_factory=list)
 
@@ -79,6 +90,7 @@ class IngestSummary(BaseModel):
         if result.format:
             self.formats[result.format] = self.formats.get(result.format, 0) + 1
         self.malformed.extend(result.malformed)
+        self.collisions.extend(result.collisions)
 
 
 def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
@@ -167,6 +179,7 @@ def ingest_file(
             written = store.write_file(prepare.tenant, state, parsed)
     result.sessions, result.events = written.sessions, written.events
     result.new_events, result.outcomes = written.new_events, written.outcomes
+    result.collisions = written.collisions
     return result
 
 
@@ -179,12 +192,47 @@ def _ingest_one(
     force: bool,
     write_lock: AbstractContextManager[object] | None = None,
 ) -> FileResult:
-    """One file, with its input errors turned into a result (never raised)."""
+    """One file, with its input errors turned into a result (never raised).
+
+    A file no adapter claims may be an outcome file (an evaluation report beside
+    runs, see :mod:`reverie.ingest_outcomes`): its outcomes go onto the sessions
+    of its run.
+    """
     try:
         adapter = fixed or detect(path)
+    except UnknownFormatError as exc:
+        verdicts = read_report(path)
+        if verdicts is None:
+            return FileResult(file=str(path), error=exc.reason)
+        return _ingest_report(store, prepare.tenant, path, verdicts, force, write_lock)
+    except InputError as exc:
+        return FileResult(file=str(path), error=exc.reason)
+    try:
         return ingest_file(store, prepare, path, adapter, options, force, write_lock)
     except InputError as exc:
         return FileResult(file=str(path), error=exc.reason)
+
+
+def _ingest_report(
+    store: GraphStore,
+    tenant: str,
+    path: Path,
+    verdicts: dict[str, Verdict],
+    force: bool,
+    write_lock: AbstractContextManager[object] | None,
+) -> FileResult:
+    result = FileResult(file=str(path), format=OUTCOME_FORMAT)
+    previous = store.source_state(tenant, str(path.resolve()))
+    stat = path.stat()
+    if not force and previous is not None and (previous.size, previous.mtime_ns) == (
+        stat.st_size,
+        stat.st_mtime_ns,
+    ):
+        result.unchanged = True
+        return result
+    with write_lock or nullcontext():
+        result.outcomes = attach_outcomes(store, tenant, path, verdicts)
+    return result
 
 
 def _summarise(summary: IngestSummary, result: FileResult, named: bool, fixed: bool) -> None:
@@ -217,13 +265,17 @@ def ingest_paths(
     """Ingest files and folders; bad files are reported in the summary, not raised.
 
     ``workers`` > 1 parses and writes files in that many processes. Each
-    worker opens the store that ``settings`` configures (``store`` is then not
-    written to), and each file is still one transaction. See
-    :func:`default_workers` for what the CLI picks.
+    worker opens the store that ``settings`` configures (``store`` is written
+    to only to ingest again a file whose worker failed or died), and each file
+    is still one transaction. See :func:`default_workers` for what the CLI picks.
     """
     tenant = tenant or settings.tenant
     options = AdapterOptions(agent=agent, mapping_file=mapping)
     fixed = None if fmt == "auto" else get_adapter(fmt)
+    if fmt == "mapping":
+        from reverie.adapters.mapping import load_mapping
+
+        load_mapping(mapping)  # a bad mapping stops here, once, naming the mapping file
     files = list(discover(paths))
     summary = IngestSummary()
     if workers <= 1:
@@ -238,9 +290,9 @@ def ingest_paths(
 
     job = (settings, tenant, fmt, options, force)
     for (path, named), result in zip(
-        files, run_parallel(job, [p for p, _ in files], workers), strict=True
+        files, run_parallel(job, [p for p, _ in files], workers, store), strict=True
     ):
-        _summarise(summary, result, named, fixed is not None)
+        _summarise(summary, result, named or result.failed, fixed is not None)
         if on_file:
             on_file(path, result)
     return summary

@@ -181,6 +181,29 @@ _ANY_ANCHOR = re.compile(
 _SHORT = 256
 
 
+_TAG = re.compile(r"</?([A-Za-z][\w.:-]*)[^<>\n]{0,200}>")
+
+
+def _markup_element(text: str, start: int, marker: str) -> bool:
+    """Whether a ``<system>`` tag at ``start`` is an element of a markup document.
+
+    File content a tool returns (a Maven ``pom.xml`` has
+    ``<issueManagement><system>GitHub</system>``) uses the tag as data: the
+    element opens and closes on one line, among other elements. A role marker
+    planted in a message stands alone. Instructions inside such an element are
+    still caught by the other detectors.
+    """
+    if not marker.lstrip("\n").startswith("<") or "system" not in marker.lower():
+        return False
+    line_start = text.rfind("\n", 0, max(start, 0)) + 1
+    line_end = text.find("\n", start)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    if not re.search(r"<system\s*>[^<>\n]{0,200}</system\s*>", line):
+        return False
+    others = {m.group(1).lower() for m in _TAG.finditer(text)} - {"system"}
+    return len(others) >= 3
+
+
 def _matches(text: str) -> list[tuple[str, int, int]]:
     """(flag, start, end) of every detector match in ``text``."""
     if len(text) <= _SHORT and _ANY_ANCHOR.search(text.lower()) is None:
@@ -193,7 +216,9 @@ def _matches(text: str) -> list[tuple[str, int, int]]:
             continue
         if name == _CASED:
             found.extend(
-                (name, max(m.start() - 1, 0), m.end() - 1) for m in rx.finditer("\n" + text)
+                (name, max(m.start() - 1, 0), m.end() - 1)
+                for m in rx.finditer("\n" + text)
+                if not _markup_element(text, m.start() - 1, m.group())
             )
             continue
         if low is None:

@@ -147,6 +147,22 @@ class ParsedSession(_Model):
     session: Session
     events: list[Event]
     outcome: Outcome | None = None
+    native_id_unique: bool = Field(
+        default=False,
+        description=(
+            "The native id names exactly one run (a UUID per run, as Claude Code's sessionId), "
+            "so it alone keys the session. Otherwise (task or instance ids reused by every "
+            "rerun and model) the agent and a fingerprint of the content are part of the key."
+        ),
+    )
+    snapshot: bool = Field(
+        default=False,
+        description=(
+            "The file is a snapshot of a run that later files extend (one file per model "
+            "call, each with the whole conversation so far): a stored run from another file "
+            "whose events this one extends is the same run."
+        ),
+    )
 
 
 class Malformed(_Model):

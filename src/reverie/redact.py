@@ -21,11 +21,13 @@ docs/privacy.md lists the classes and how to configure them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 import re
 import secrets
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -103,16 +105,24 @@ class FileCheck(BaseModel):
 
 
 def load_or_create_key(path: Path) -> bytes:
-    """Read the workspace's redaction key, creating it (32 random bytes, mode 0600) if absent."""
+    """Read the workspace's redaction key, creating it (32 random bytes, mode 0600) if absent.
+
+    A new key is written to a temporary file and then linked into place, so
+    the key file is never seen empty or half written, and of processes that
+    create it at once (parallel ingest workers) the first link wins and all
+    read that key.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return _read_key(path)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        key = secrets.token_bytes(32)
-        fh.write(key.hex() + "\n")
-    return key
+    if not path.exists():
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(secrets.token_bytes(32).hex() + "\n")
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    return _read_key(path)
 
 
 def _read_key(path: Path) -> bytes:

@@ -129,3 +129,14 @@ def test_a_request_model_that_is_not_a_string_is_ignored(tmp_path: Path) -> None
     path.write_text(json.dumps(record) + "\n")
     (session,) = parse(path)
     assert session.session.model is None and session.events
+
+
+def test_agent_is_the_model_else_unknown(tmp_path: Path) -> None:
+    """Never the format's name: the response's model, else the request's, else ``unknown``."""
+    first = exchanges()[0]
+    bare = {"request": {"messages": [USER]}, "response": {**RESPONSE_2, "id": "m9", "model": None}}
+    from_request = {"request": {"model": "claude-y", "messages": [USER]}}
+    path = tmp_path / "api.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in (first, bare, from_request)) + "\n")
+    named = [(s.session.agent, s.session.model) for s in parse(path)]
+    assert named == [("claude-x", "claude-x"), ("unknown", None), ("claude-y", "claude-y")]

@@ -24,6 +24,7 @@ NOT_TRANSCRIPTS = {"report.json", "results.json", "metadata.json", "config.json"
 EXPECTED = {  # top folder of the sample -> the format it is in
     "claude_code": "claude-code",
     "swe_agent": "swe-agent",
+    "swe_agent_multimodel": "swe-agent",
     "mini_swe_agent": "mini-swe-agent",
     "openhands": "openhands",
     "tau_bench": "openai-chat",

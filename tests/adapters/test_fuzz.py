@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from reverie.adapters.anthropic import ADAPTER as ANTHROPIC
 from reverie.adapters.base import AdapterOptions
+from reverie.adapters.litellm import ADAPTER as LITELLM
 from reverie.adapters.mapping import ADAPTER as MAPPING
 from reverie.adapters.mini_swe_agent import ADAPTER as MINI
 from reverie.adapters.native import ADAPTER as NATIVE
@@ -69,6 +70,29 @@ def anthropic_sample() -> bytes:
     return "\n".join(json.dumps(r) for r in rows).encode() + b"\n"
 
 
+def completion_sample() -> bytes:
+    call = {"id": "c1", "type": "function", "function": {"name": "bash", "arguments": '{"c": 1}'}}
+    text = [{"type": "text", "text": "q"}]
+    record = {
+        "messages": [
+            {"role": "system", "content": text},
+            {"role": "user", "content": text},
+            {"role": "assistant", "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c1", "name": "bash", "content": text},
+        ],
+        "response": {
+            "object": "chat.completion",
+            "model": "m",
+            "choices": [{"message": {"role": "assistant", "content": "done"}}],
+            "usage": {"prompt_tokens": 3, "prompt_tokens_details": {"cached_tokens": 1}},
+        },
+        "kwargs": {"metadata": {"session_id": "s"}},
+        "timestamp": 1.0,
+        "cost": 0.1,
+    }
+    return json.dumps([record, record]).encode()
+
+
 def native_sample() -> bytes:
     return b"".join(
         [
@@ -114,6 +138,7 @@ CASES = {
     ),
     "otel-genai": (OTEL, real("otel_genai/OPENAI_trace.json"), ".json"),
     "anthropic": (ANTHROPIC, anthropic_sample, ".jsonl"),
+    "litellm": (LITELLM, completion_sample, ".json"),
     "reverie": (NATIVE, native_sample, ".jsonl"),
     "mapping": (MAPPING, mapping_sample, ".jsonl"),
 }

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reverie.adapters.base import AdapterOptions
-from reverie.adapters.openai_chat import ADAPTER
+from reverie.adapters.openai_chat import ADAPTER, model_from_file_name
 from reverie.errors import InputError
 from reverie.models import Malformed, ParsedSession
 
@@ -50,8 +50,72 @@ def test_tau_bench_pairs_and_trust(real_data: Path) -> None:
     trusts = {e.role: e.trust for e in session.events if e.kind == "message"}
     assert trusts == {"system": "operator", "user": "user", "assistant": "agent"}
     assert len({e.key for e in session.events}) == len(session.events)
-    assert session.session.agent == "tau-bench"
     assert parse(real_data / TAU, agent="mine")[0].session.agent == "mine"
+
+
+def test_tau_bench_model_comes_from_the_file_name(real_data: Path) -> None:
+    """The runs name no model; tau-bench names its result file after it (``gpt-4o-...``)."""
+    path = real_data / TAU
+    runs = json.loads(path.read_text())
+    assert not any("model" in run for run in runs)
+    model = path.name.split("-airline")[0]
+    sessions = parse(path)
+    assert {s.session.model for s in sessions} == {model} == {"gpt-4o"}
+    assert {s.session.agent for s in sessions} == {f"tau-bench/{model}"}
+    assert all(s.session.attrs["model_from"] == "file name" for s in sessions)
+
+
+@pytest.mark.parametrize(
+    ("stem", "model"),
+    [
+        ("tool-calling-gpt-4o-0.0_range_0-50_user-gpt-4o-llm_0822140411", "gpt-4o"),
+        (
+            "react-claude-3-5-sonnet-20241022-0.0_range_0-115_user-gpt-4o-llm",
+            "claude-3-5-sonnet-20241022",
+        ),
+        ("tool-calling-gpt-4o-2024-08-06-1.0_range_0-50", "gpt-4o-2024-08-06"),
+        ("act-gemini-1.5-pro-0.0_range_0-10_user-gpt-4o-llm", "gemini-1.5-pro"),
+        ("tool-calling-Qwen2.5-72B-Instruct-0.0_range_0-10", "Qwen2.5-72B-Instruct"),
+        ("few-shot-o1-mini-0.0_range_0-5", "o1-mini"),
+        ("tool-calling-gpt-airline", None),
+        ("airline.tasks0-14", None),
+    ],
+)
+def test_model_from_file_name(stem: str, model: str | None) -> None:
+    assert model_from_file_name(stem) == model
+
+
+def test_tau_bench_run_without_a_model_in_its_name_is_plain_tau_bench(tmp_path: Path) -> None:
+    run = {
+        "task_id": 0,
+        "trial": 0,
+        "reward": 1.0,
+        "info": {},
+        "traj": [{"role": "user", "content": "hi"}],
+    }
+    path = tmp_path / "results-airline.json"
+    path.write_text(json.dumps([run, {**run, "model": "gpt-4o-mini"}]))
+    plain, named = parse(path)
+    assert (plain.session.agent, plain.session.model) == ("tau-bench", None)
+    assert "model_from" not in plain.session.attrs
+    assert (named.session.agent, named.session.model) == ("tau-bench/gpt-4o-mini", "gpt-4o-mini")
+
+
+def test_chat_agent_is_the_model_never_the_format(tmp_path: Path) -> None:
+    messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
+    rows = [
+        {"id": "a", "messages": messages},
+        {"id": "b", "messages": messages, "response": {"model": "gpt-4.1-2025-04-14"}},
+        {"id": "c", "messages": messages, "request": {"model": "o3-mini"}, "agent": "my-bot"},
+    ]
+    path = tmp_path / "chats.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    named = [(s.session.agent, s.session.model) for s in parse(path)]
+    assert named == [
+        ("unknown", None),
+        ("gpt-4.1-2025-04-14", "gpt-4.1-2025-04-14"),
+        ("my-bot", "o3-mini"),
+    ]
 
 
 def test_jsonl_of_conversations_and_single_messages(tmp_path: Path) -> None:

@@ -71,9 +71,13 @@ def test_openhands_identity_outcome_and_pairing(real_data: Path) -> None:
     runs = raw_runs(path)
     sessions = list(ADAPTER.parse(path, AdapterOptions()))
     for run, parsed in zip(runs, sessions, strict=True):
-        assert parsed.session.native_id == f"{parsed.session.model}/{run['id']}"
+        assert parsed.session.native_id == str(run["id"])
         assert parsed.outcome.success is run["test_result"]["result"]
-        assert parsed.session.agent == "openhands/CodeActAgent"  # metadata or metadata.json
+        meta = run.get("metadata") or {}
+        folder = json.loads((path.parent / "metadata.json").read_text())
+        model = meta.get("model_name") or folder["Model name"]
+        assert parsed.session.model == model  # from the run's metadata or metadata.json
+        assert parsed.session.agent == f"openhands/CodeActAgent/{model.rsplit('/', 1)[-1]}"
         calls = {e.call_id for e in parsed.events if e.kind == "tool_call"}
         assert all(e.call_id in calls for e in parsed.events if e.kind == "tool_result")
         assert all(e.source.line == runs.index(run) + 1 for e in parsed.events)

@@ -48,7 +48,7 @@ def test_mini_swe_agent_counts_and_resolved(real_data: Path) -> None:
         assert sum(e.is_error for e in parsed.events) == failed
         assert parsed.outcome is not None and parsed.outcome.success is report["resolved"]
         assert parsed.session.attrs["instance_id"] == raw["instance_id"]
-        assert parsed.session.native_id.endswith("/" + raw["instance_id"])
+        assert parsed.session.native_id == raw["instance_id"]
         assert parsed.session.agent == "mini-swe-agent/gemini-3-pro"
         assert all(e.usage for e in parsed.events if e.role == "assistant")
 
@@ -81,8 +81,18 @@ def test_swe_agent_counts(real_data: Path) -> None:
         assert parsed.outcome.success is None  # the sample has no SWE-bench report
         assert parsed.outcome.detail == f"exit_status={raw['info']['exit_status']}"
         assert parsed.session.attrs["usage"]["api_calls"] == raw["info"]["model_stats"]["api_calls"]
-        assert parsed.session.agent.startswith("swe-agent/")
-        assert parsed.session.native_id == f"{path.parent.name}/{path.stem}"
+        assert parsed.session.native_id == path.stem
+        assert parsed.session.attrs["run"] == path.parent.name
+        # the model comes from the data: the run folder (`<model>__<dataset>__...`), the 1.x
+        # replay config, or, for a demonstration that made no API call, a replay
+        config = raw.get("replay_config") or {}
+        config = json.loads(config) if isinstance(config, str) else config
+        model = ((config.get("agent") or {}).get("model") or {}).get("name")
+        if model is None and "__" in path.parent.name:
+            model = path.parent.name.split("__")[0]
+        if model is None and raw["info"]["model_stats"]["api_calls"] == 0:
+            model = "replay"
+        assert parsed.session.agent == f"swe-agent/{model}" and parsed.session.model == model
 
 
 def test_swe_agent_identity_and_results_file(real_data: Path, tmp_path: Path) -> None:

@@ -20,6 +20,9 @@ responses continue the current conversation. Content blocks: ``text``,
 (``input_tokens``, ``output_tokens``, ``cache_*``) sits on the first event of
 each response. An API ``error`` response is an error event. Source lines:
 the JSONL line, or the 1-based index of the record in a JSON document.
+
+Model: the latest response's ``model``, else the request's. Agent: the model,
+else ``unknown`` (never the format's name); ``--agent`` always wins.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from reverie.adapters._chat_evidence import anthropic_marks, openai_marks
 from reverie.adapters._common import (
     SHAPE_ERRORS,
     EventList,
@@ -211,14 +215,13 @@ class AnthropicAdapter:
         text = head_text(head)
         if has_key(text, "parentUuid") or has_key(text, "sessionId") or has_key(text, "reverie"):
             return 0.0
+        marks = set(anthropic_marks(text))
+        if marks & {"tool_result_block", "stop_reason", "tool_use_block"}:
+            return 0.8
         blocks = re.search(r'"type"\s*:\s*"(tool_use|tool_result|text|thinking)"', text)
-        if has_key(text, "tool_use_id") or has_key(text, "stop_reason"):
-            return 0.8
-        if re.search(r'"type"\s*:\s*"tool_use"', text):
-            return 0.8
-        if blocks and (has_key(text, "messages") or has_key(text, "role")):
-            return 0.6
-        return 0.0
+        if not (blocks and (has_key(text, "messages") or has_key(text, "role"))):
+            return 0.0
+        return 0.3 if openai_marks(text) and not marks else 0.6
 
     def parse(self, path: Path, options: AdapterOptions) -> Iterator[ParseItem]:
         file = str(path)
@@ -310,7 +313,7 @@ class AnthropicAdapter:
         times = [e.timestamp for e in events if e.timestamp]
         session = Session(
             native_id=conv.native_id or f"{Path(file).stem}:{conv.first_line}",
-            agent=resolve_agent(options.agent, conv.model, default="anthropic"),
+            agent=resolve_agent(options.agent, conv.model, default="unknown"),
             format=self.name,
             source_file=file,
             model=conv.model,

@@ -410,7 +410,7 @@ def _build_session(
         parent_call_id=parent_call,
         attrs={k: v for k, v in attrs.items() if v is not None},
     )
-    return ParsedSession(session=session, events=builder.events)
+    return ParsedSession(session=session, events=builder.events, native_id_unique=True)
 
 
 def _find_parent_call(path: Path, session: str, agent_id: str) -> tuple[str | None, str | None]:

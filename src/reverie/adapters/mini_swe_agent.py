@@ -8,8 +8,9 @@ A user message after an assistant message without an action is the scaffold's
 format-error notice (an error result with no call). Source lines are the
 1-based index of the message in ``messages``.
 
-Session id: ``<model>/<instance id>`` (runs of one task by different models
-stay apart). Outcome: ``report.json`` (SWE-bench harness, ``resolved``) looked up in
+Native id: the instance id (every model reuses it; the session key adds the
+agent and a fingerprint of the run, see :mod:`reverie.provenance`). Agent:
+``mini-swe-agent/<model>``. Outcome: ``report.json`` (SWE-bench harness, ``resolved``) looked up in
 ``../../logs/<instance_id>/report.json`` relative to the trajectory and next to
 it; also ``results.json`` with a ``resolved`` list of instance ids.
 """
@@ -33,7 +34,7 @@ from reverie.adapters._common import (
     to_int,
 )
 from reverie.adapters.base import AdapterOptions, ParseItem
-from reverie.adapters.swebench import find_resolved
+from reverie.adapters.swebench import find_verdict
 from reverie.errors import InputError
 from reverie.models import Malformed, Outcome, ParsedSession, Session, SourceRef, Usage
 
@@ -122,6 +123,13 @@ def _observation(events: EventList, text: str, line: int, i: int, call: str | No
     )
 
 
+def _run_folder(path: Path) -> Path:
+    """The run's folder: above ``trajs/<instance>/`` when the file is there, else its own."""
+    if path.parent.parent.name == "trajs":
+        return path.parent.parent.parent
+    return path.parent
+
+
 class MiniSweAgentAdapter:
     """Reads mini-swe-agent ``traj.json`` files and their SWE-bench reports."""
 
@@ -158,8 +166,10 @@ class MiniSweAgentAdapter:
         stats = info.get("model_stats") or {}
         task = next((e.text for e in events.events if e.role == "user"), None)
         session = Session(
-            native_id=f"{model or 'unknown'}/{instance}",
-            agent=resolve_agent(options.agent, default=f"mini-swe-agent/{short or 'unknown'}"),
+            native_id=instance,
+            agent=resolve_agent(
+                options.agent, default=f"mini-swe-agent/{short or _run_folder(path).name}"
+            ),
             format=self.name,
             source_file=file,
             task=task,
@@ -173,11 +183,12 @@ class MiniSweAgentAdapter:
             },
         )
         outcome = None
-        resolved = find_resolved(path, instance)
-        if resolved is not None:
-            success, report = resolved
+        verdict = find_verdict(path, instance)
+        if verdict is not None:
             outcome = Outcome(
-                success=success, detail=f"resolved={success}", source=SourceRef(file=report, line=0)
+                success=verdict.success,
+                detail=verdict.detail,
+                source=SourceRef(file=verdict.report, line=0),
             )
         elif info.get("exit_status"):
             outcome = Outcome(success=None, detail=f"exit_status={info['exit_status']}")

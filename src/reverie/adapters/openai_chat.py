@@ -19,6 +19,16 @@ is an error. Session id: the run's ``id`` / ``session_id`` /
 the file name carries model and task range) or ``<file stem>/run-<n>``.
 ``reward`` gives the outcome (success when ``reward >= 1``);
 ``success`` / ``resolved`` booleans are used when there is no reward.
+
+Model: the run's ``model``, ``response.model`` or ``request.model``, else the
+first assistant message's ``model``. tau-bench writes no model into its runs
+but names its result files after it (``<strategy>-<model>-<temperature>_range_
+...``, or here ``gpt-4o-airline...``), so for a tau-bench run without a model
+the model is read from the file name when a part of it looks like one (see
+:func:`model_from_file_name`; ``Session.attrs["model_from"]`` then says
+``"file name"``). Agent: ``tau-bench/<model>`` for tau-bench runs (``tau-bench``
+when no model is known), else the run's ``agent``, else the model, else
+``unknown``; ``--agent`` always wins. The format's name is never the agent.
 """
 
 from __future__ import annotations
@@ -28,10 +38,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from reverie.adapters._chat_evidence import anthropic_marks, openai_marks
 from reverie.adapters._common import (
     SHAPE_ERRORS,
     EventList,
     as_text,
+    dotted,
     has_key,
     head_text,
     is_jsonl,
@@ -48,11 +60,69 @@ from reverie.adapters.base import AdapterOptions, ParseItem
 from reverie.errors import InputError
 from reverie.models import Malformed, Outcome, ParsedSession, Session, Usage
 
-__all__ = ["ADAPTER", "OpenAIChatAdapter"]
+__all__ = ["ADAPTER", "OpenAIChatAdapter", "convert_messages", "model_from_file_name"]
 
 RUN_KEYS = ("traj", "messages", "conversation")
 ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 _ERROR_TEXT = re.compile(r"^\s*error\b", re.I)
+
+_MODEL_FAMILY = re.compile(
+    r"gpt\d[a-z0-9.]*|gpt|o[1-9]|claude|gemini|gemma|llama\d*(\.\d+)?|mistral|mixtral|"
+    r"ministral|codestral|deepseek|qwen\d*(\.\d+)?|qwq|grok|phi\d*(\.\d+)?|command|kimi|glm",
+    re.I,
+)
+_MODEL_WORD = re.compile(
+    r"turbo|mini|nano|preview|sonnet|haiku|opus|pro|flash|lite|instruct|chat|coder|latest|exp|"
+    r"large|medium|small|tiny|base|vision|reasoner|thinking|it|hf|max|plus|fast|nemo|maverick|"
+    r"scout|online|codex|r",
+    re.I,
+)
+_VERSION_PART = re.compile(r"[a-z]*\d[a-z0-9]*(\.\d+[a-z0-9]*)?", re.I)
+_TEMPERATURE = re.compile(r"[0-2]\.\d+")
+_NAME_TOKEN = re.compile(r"[^-_]+")
+
+
+def model_from_file_name(stem: str) -> str | None:
+    """The model named in a result file's name, when a part of it looks like one; else None.
+
+    The name is cut at ``-`` and ``_``. A model starts at the first part that is a
+    model family (``gpt-<version>``, ``gpt4o``, ``o1`` / ``o3`` / ``o4``, ``claude``,
+    ``gemini``, ``gemma``, ``llama``, ``mistral``, ``mixtral``, ``codestral``,
+    ``deepseek``, ``qwen``, ``qwq``, ``grok``, ``phi``, ``command``, ``kimi``,
+    ``glm``) and takes the following parts while they are versions or sizes (a
+    part with a digit: ``4o``, ``3``, ``70B``, ``20241022``, ``3.5``) or model words
+    (``mini``, ``turbo``, ``sonnet``, ``pro``, ``flash``, ``instruct``, ...). It
+    stops at anything else, e.g. a temperature (``0.0``: a number from 0 to 2
+    with a decimal point, after the version) or a task name.
+
+    >>> model_from_file_name("gpt-4o-airline.tasks0-14")
+    'gpt-4o'
+    >>> model_from_file_name("tool-calling-claude-3-5-sonnet-20241022-0.0_range_0-50_user-gpt-4o")
+    'claude-3-5-sonnet-20241022'
+    >>> model_from_file_name("act-Meta-Llama-3.1-70B-Instruct-0.0_range_0-10")
+    'Llama-3.1-70B-Instruct'
+    >>> model_from_file_name("o3-mini-2025-01-31-retail")
+    'o3-mini-2025-01-31'
+    >>> model_from_file_name("results-retail.tasks0-14") is None
+    True
+    """
+    parts = list(_NAME_TOKEN.finditer(stem))
+    for i, first in enumerate(parts):
+        if not _MODEL_FAMILY.fullmatch(first.group()):
+            continue
+        end = i
+        while end + 1 < len(parts) and _is_model_part(parts[end + 1].group(), end == i):
+            end += 1
+        if first.group().lower() == "gpt" and end == i:
+            continue
+        return stem[first.start() : parts[end].end()]
+    return None
+
+
+def _is_model_part(part: str, after_family: bool) -> bool:
+    if _TEMPERATURE.fullmatch(part) and not after_family:
+        return False
+    return bool(_MODEL_WORD.fullmatch(part) or _VERSION_PART.fullmatch(part))
 
 
 def _messages_of(run: dict[str, Any]) -> list[Any] | None:
@@ -97,8 +167,15 @@ def _native_id(run: dict[str, Any], index: int, stem: str) -> str:
     return f"{stem}/run-{index + 1}"
 
 
-def convert_messages(messages: list[Any], file: str, lines: list[int]) -> EventList:
-    """Turn chat messages into events; ``lines[i]`` is message i's source line."""
+def convert_messages(
+    messages: list[Any], file: str, lines: list[int], *, model: str | None = None
+) -> EventList:
+    """Turn chat messages into events; ``lines[i]`` is message i's source line.
+
+    Keys are positional (``m<i>``, ``m<i>.call<j>``), so message i becomes the
+    same events whichever list it is read from. ``model`` names the model of
+    assistant messages that do not carry their own.
+    """
     events = EventList(file)
     pending: dict[str, tuple[str, str | None]] = {}  # native id -> (unique id, tool)
     for i, msg in enumerate(messages):
@@ -113,7 +190,7 @@ def convert_messages(messages: list[Any], file: str, lines: list[int]) -> EventL
         elif role == "user":
             events.add("message", "user", line, f"m{i}", role="user", text=text, timestamp=ts)
         elif role == "assistant":
-            _assistant(events, msg, i, line, text, ts, pending)
+            _assistant(events, msg, i, line, text, ts, pending, model)
         else:
             raw = msg.get("tool_call_id")
             call_id, tool = pending.get(str(raw), (str(raw) if raw is not None else None, None))
@@ -132,8 +209,8 @@ def convert_messages(messages: list[Any], file: str, lines: list[int]) -> EventL
     return events
 
 
-def _assistant(events, msg, i, line, text, ts, pending) -> None:
-    model = msg.get("model") if isinstance(msg.get("model"), str) else None
+def _assistant(events, msg, i, line, text, ts, pending, default_model) -> None:
+    model = msg.get("model") if isinstance(msg.get("model"), str) else default_model
     usage = _usage(msg.get("usage"))
     calls = msg.get("tool_calls") or []
     if msg.get("function_call"):
@@ -189,9 +266,10 @@ class OpenAIChatAdapter:
             return 0.9
         if has_key(text, "reverie") or has_key(text, "parentUuid") or has_key(text, "trajectory"):
             return 0.0
-        if has_key(text, "tool_use") or re.search(r'"type"\s*:\s*"tool_(use|result)"', text):
+        anthropic = anthropic_marks(text)
+        if has_key(text, "tool_use") or {"tool_use_block", "tool_result_block"} & set(anthropic):
             return 0.2
-        if has_key(text, "tool_calls") or has_key(text, "role", "tool"):
+        if openai_marks(text) and not anthropic:
             return 0.6
         return 0.4
 
@@ -249,21 +327,16 @@ class OpenAIChatAdapter:
         try:
             messages = _messages_of(run) or []
             events = convert_messages(messages, file, lines)
-            model = run.get("model") if isinstance(run.get("model"), str) else None
-            model = model or next((e.model for e in events.events if e.model), None)
             times = [e.timestamp for e in events.events if e.timestamp]
             task = next((e.text for e in events.events if e.role == "user"), None)
-            scaffold = "tau-bench" if "task_id" in run and "traj" in run else None
             attrs: dict[str, Any] = {"run_index": index}
             for key in ("task_id", "trial"):
                 if key in run:
                     attrs[key] = run[key]
-            default = f"{scaffold}/{model}" if scaffold and model else scaffold or model
+            model, agent = _model_and_agent(run, events, Path(file).stem, attrs)
             session = Session(
                 native_id=native_id or _native_id(run, index, Path(file).stem),
-                agent=resolve_agent(
-                    options.agent, run.get("agent"), default=default or "openai-chat"
-                ),
+                agent=resolve_agent(options.agent, run.get("agent"), default=agent),
                 format=self.name,
                 source_file=file,
                 task=task,
@@ -279,6 +352,25 @@ class OpenAIChatAdapter:
                 line=lines[0] if lines else index + 1,
                 reason=f"run {index + 1} is not a chat transcript: {exc}",
             )
+
+
+def _model_and_agent(
+    run: dict[str, Any], events: EventList, stem: str, attrs: dict[str, Any]
+) -> tuple[str | None, str]:
+    """The run's model and the agent name derived from it (see the module docstring).
+
+    ``attrs["model_from"]`` is set to ``"file name"`` when the model comes from it.
+    """
+    candidates = (run.get("model"), dotted(run, "response.model"), dotted(run, "request.model"))
+    model = next((m for m in candidates if isinstance(m, str) and m.strip()), None)
+    model = model or next((e.model for e in events.events if e.model), None)
+    if not ("task_id" in run and "traj" in run):
+        return model, model or "unknown"
+    if model is None:
+        model = model_from_file_name(stem)
+        if model is not None:
+            attrs["model_from"] = "file name"
+    return model, f"tau-bench/{model}" if model else "tau-bench"
 
 
 ADAPTER = OpenAIChatAdapter()

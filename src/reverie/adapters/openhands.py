@@ -17,7 +17,10 @@ Bookkeeping events (``recall``, agent state changes, ``null`` observations)
 are skipped. Source lines: the JSONL line of the run, or the 1-based index in
 a replay array.
 
-Session id: ``<model>/<instance id>`` when the model is known. Outcome:
+Native id: the instance id (every model reuses it; the session key adds the
+agent and a fingerprint of the run, see :mod:`reverie.provenance`). Agent:
+``openhands/<agent class>/<model>`` from the run's or its folder's metadata
+(the folder's name when neither is known). Outcome:
 ``test_result.result`` / ``test_result.resolved`` /
 ``test_result.report.resolved`` or the resolver's ``success``. The run's
 ``error`` is kept in ``Session.attrs["error"]``.
@@ -258,6 +261,12 @@ def _native_id(run: dict[str, Any], fallback: str) -> str:
     return fallback
 
 
+def _agent_name(agent_class: str | None, model: str | None, file: str) -> str:
+    """``openhands/<agent class>/<model>`` from the data; the folder names a run with neither."""
+    parts = [p for p in (agent_class, model.rsplit("/", 1)[-1] if model else None) if p]
+    return "openhands/" + "/".join(parts or [Path(file).parent.name])
+
+
 class OpenHandsAdapter:
     """Reads OpenHands evaluation outputs and replay event arrays."""
 
@@ -337,12 +346,9 @@ class OpenHandsAdapter:
                 "cost_usd": to_float(metrics.get("accumulated_cost")),
             },
         }
-        native_id = _native_id(run, fallback)
         session = Session(
-            native_id=f"{model}/{native_id}" if model else native_id,
-            agent=resolve_agent(
-                options.agent, default=f"openhands/{agent_class}" if agent_class else "openhands"
-            ),
+            native_id=_native_id(run, fallback),
+            agent=resolve_agent(options.agent, default=_agent_name(agent_class, model, file)),
             format=self.name,
             source_file=file,
             task=task,

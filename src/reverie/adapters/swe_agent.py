@@ -15,18 +15,26 @@ proposed edit has introduced new syntax error(s)"), "command not found",
 Token totals and cost from ``info.model_stats`` go to ``Session.attrs["usage"]``.
 Outcome: a SWE-bench report next to the trajectory (see
 :mod:`reverie.adapters.swebench`); else ``info.exit_status`` as detail only.
-Session id: ``<run folder>/<instance id>`` (SWE-agent names the folder after
-model and config, so two runs of one instance stay apart; the instance id is in
-``attrs``). Agent: ``swe-agent/<model>`` from ``replay_config`` (1.x) or from the run
-folder name SWE-agent writes (``<model>__<dataset>__...``).
+Native id: the instance id (the file name). Every model and every rerun
+reuses it, so the session key also holds the agent and a fingerprint of the
+run (see :mod:`reverie.provenance`); the run folder's name is in ``attrs``.
+Agent: ``swe-agent/<model>``, the model read from the data: ``replay_config``
+(1.x), the run folder's ``metadata.yaml`` (``name: SWE-agent + <model>``) or
+``args.yaml``, else the run folder's name (``<date>_SWE-agent_<model>``, or
+``<model>__<dataset>__...`` as SWE-agent 0.x names it); a trajectory that made
+no API call is a ``replay``. The run folder is the parent of ``trajs/`` when
+the file is in one, else the file's folder.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from reverie.adapters._common import (
     SHAPE_ERRORS,
@@ -42,7 +50,7 @@ from reverie.adapters._common import (
     tool_trust,
 )
 from reverie.adapters.base import AdapterOptions, ParseItem
-from reverie.adapters.swebench import find_resolved
+from reverie.adapters.swebench import find_verdict
 from reverie.errors import InputError
 from reverie.models import Malformed, Outcome, ParsedSession, Session, SourceRef
 
@@ -55,7 +63,41 @@ SCAFFOLD_ERROR = re.compile(
 )
 
 
+# a published run's folder: `20240825_SWE-agent_gpt-4o-2024-05-13` (SWE-bench and
+# Multi-SWE-bench experiments name them `<date>_<scaffold>_<model>`)
+_RUN_FOLDER = re.compile(r"^\d{8}_(?:swe-?agent)_(?P<model>[^/]+)$", re.I)
+
+
+def _run_folder(path: Path) -> Path:
+    """The folder of one run: the parent of ``trajs/`` when there is one, else the file's."""
+    return path.parent.parent if path.parent.name == "trajs" else path.parent
+
+
+@lru_cache(maxsize=256)
+def _declared_model(folder: Path) -> str | None:
+    """The model a run folder declares: ``metadata.yaml`` (``name: SWE-agent + <model>``,
+    as Multi-SWE-bench publishes runs) or ``args.yaml`` (``agent.model.model_name``,
+    written by SWE-agent 0.x)."""
+    for name in ("metadata.yaml", "args.yaml"):
+        try:
+            data = yaml.safe_load((folder / name).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        model = ((data.get("agent") or {}).get("model") or {}).get("model_name")
+        if isinstance(model, str) and model.strip():
+            return model.strip()
+        label = data.get("name")
+        if isinstance(label, str) and "+" in label:
+            return label.split("+", 1)[1].strip() or None
+    return None
+
+
 def _model(doc: dict[str, Any], path: Path) -> str | None:
+    """The model, from the data: the 1.x replay config, the run folder's metadata or args,
+    then the run folder's name (``<date>_SWE-agent_<model>``, or 0.x's
+    ``<model>__<dataset>__...``); a trajectory that made no API call is a ``replay``."""
     config = doc.get("replay_config")
     if isinstance(config, str):
         config = parse_json_arg(config)
@@ -63,8 +105,21 @@ def _model(doc: dict[str, Any], path: Path) -> str | None:
         model = ((config.get("agent") or {}).get("model") or {}).get("name")
         if isinstance(model, str) and model:
             return model
-    parts = path.parent.name.split("__")
-    return parts[0] if len(parts) >= 3 else None
+    for folder in dict.fromkeys((path.parent, _run_folder(path))):
+        declared = _declared_model(folder)
+        if declared:
+            return declared
+        named = _RUN_FOLDER.search(folder.name)
+        if named:
+            return named["model"]
+        parts = folder.name.split("__")
+        if len(parts) >= 3:
+            return parts[0]
+    info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
+    stats = info.get("model_stats") if isinstance(info.get("model_stats"), dict) else {}
+    if stats and to_int(stats.get("api_calls")) == 0:
+        return "replay"
+    return None
 
 
 def _preamble(events: EventList, history: list[Any]) -> str | None:
@@ -174,15 +229,17 @@ class SweAgentAdapter:
         stats = info.get("model_stats") if isinstance(info.get("model_stats"), dict) else {}
         model = _model(doc, path)
         instance = path.name.split(".traj")[0]
+        run = _run_folder(path).name
         session = Session(
-            native_id=f"{path.parent.name}/{instance}",
-            agent=resolve_agent(options.agent, default=f"swe-agent/{model or 'unknown'}"),
+            native_id=instance,
+            agent=resolve_agent(options.agent, default=f"swe-agent/{model or run}"),
             format=self.name,
             source_file=file,
             task=task,
             model=model,
             attrs={
                 "instance_id": instance,
+                "run": run,
                 "exit_status": info.get("exit_status"),
                 "environment": doc.get("environment")
                 if isinstance(doc.get("environment"), str)
@@ -195,12 +252,12 @@ class SweAgentAdapter:
                 },
             },
         )
-        resolved = find_resolved(path, instance)
-        if resolved is not None:
+        verdict = find_verdict(path, instance)
+        if verdict is not None:
             outcome = Outcome(
-                success=resolved[0],
-                detail=f"resolved={resolved[0]}",
-                source=SourceRef(file=resolved[1], line=0),
+                success=verdict.success,
+                detail=verdict.detail,
+                source=SourceRef(file=verdict.report, line=0),
             )
         elif info.get("exit_status"):
             outcome = Outcome(success=None, detail=f"exit_status={info['exit_status']}")

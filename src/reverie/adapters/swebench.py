@@ -1,25 +1,66 @@
-"""SWE-bench style results next to a trajectory: was the instance resolved?
+"""SWE-bench style results beside a run: was an instance resolved?
 
-The SWE-bench harness writes either a per-instance ``report.json`` (flat
-``{"resolved": true, ...}`` or keyed ``{"<instance_id>": {"resolved": ...}}``)
-or a run-level ``results.json`` / ``report.json`` with lists of instance ids
-(``resolved`` / ``resolved_ids`` and others such as ``unresolved_ids``).
+The evaluation harnesses write either a per-instance ``report.json`` (flat
+``{"resolved": true, ...}`` or keyed ``{"<instance_id>": {"resolved": ...}}``,
+as SWE-bench and mini-swe-agent's ``logs/<id>/report.json``) or a run-level
+``results.json`` / ``report.json`` with lists of instance ids (Multi-SWE-bench's
+``results/results.json``: ``resolved``, ``unresolved_ids``, ``empty_patch_ids``,
+``error_ids``, ``incomplete_ids``, ...).
 
-:func:`find_resolved` looks, relative to a trajectory file, in
+What a list says about an instance:
+
+=========================================  =========================================
+``resolved`` / ``resolved_ids``            success
+``unresolved_ids``, ``unresolved``         failure
+``empty_patch_ids``                        failure (the run produced no patch)
+``error_ids``                              failure (the evaluation errored)
+``incomplete_ids``                         unknown: the instance was not evaluated
+``completed_ids``, ``submitted_ids``, ...  nothing on their own
+=========================================  =========================================
+
+:func:`find_verdict` looks, relative to a trajectory file, in
 ``../../logs/<instance_id>/report.json`` (mini-swe-agent's layout), then in
-``report.json`` and ``results.json`` next to the trajectory and in its parent
-folder. A report that is missing, unreadable or silent about the instance
-gives no answer.
+``report.json`` and ``results.json`` next to the trajectory, in its parent
+folder and in the run folder's ``results/`` (Multi-SWE-bench's layout). A
+report that is missing, unreadable or silent about the instance gives no
+answer. :func:`read_report` tells whether a file is such a report at all: it
+is an *outcome file*, not a transcript.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-__all__ = ["candidate_reports", "find_resolved", "resolved_from_report"]
+__all__ = [
+    "Verdict",
+    "candidate_reports",
+    "find_verdict",
+    "read_report",
+    "verdict_from_report",
+]
+
+_SUCCESS_LISTS = ("resolved_ids", "resolved")
+_FAILURE_LISTS = {
+    "unresolved_ids": "unresolved",
+    "unresolved": "unresolved",
+    "empty_patch_ids": "empty patch",
+    "error_ids": "evaluation error",
+}
+_UNKNOWN_LISTS = {"incomplete_ids": "not evaluated (incomplete)"}
+_REPORT_NAMES = ("report.json", "results.json")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a report says about one instance; ``success`` is None when it was not evaluated."""
+
+    success: bool | None
+    detail: str
+    report: str
 
 
 def candidate_reports(traj: Path, instance_id: str) -> list[Path]:
@@ -31,44 +72,92 @@ def candidate_reports(traj: Path, instance_id: str) -> list[Path]:
         folder / "results.json",
         folder.parent / "report.json",
         folder.parent / "results.json",
+        folder.parent / "results" / "results.json",
     ]
 
 
-def resolved_from_report(data: Any, instance_id: str, per_instance: bool) -> bool | None:
-    """Read ``instance_id``'s resolved flag from a report's JSON, or None when it is silent.
+def _decided(entry: Any) -> tuple[bool, str] | None:
+    if isinstance(entry, dict) and isinstance(entry.get("resolved"), bool):
+        return entry["resolved"], "resolved" if entry["resolved"] else "unresolved"
+    return None
 
-    >>> resolved_from_report({"resolved": ["a"], "unresolved": ["b"]}, "b", False)
+
+def verdict_from_report(
+    data: Any, instance_id: str, per_instance: bool, report: str = ""
+) -> Verdict | None:
+    """Read ``instance_id``'s result from a report's JSON, or None when it is silent.
+
+    >>> verdict_from_report({"resolved": ["a"], "unresolved_ids": ["b"]}, "b", False).success
     False
-    >>> resolved_from_report({"a": {"resolved": True}}, "a", False)
+    >>> verdict_from_report({"a": {"resolved": True}}, "a", False).detail
+    'resolved'
+    >>> verdict_from_report({"resolved": [], "incomplete_ids": ["c"]}, "c", False).success is None
     True
     """
     if not isinstance(data, dict):
         return None
-    entry = data.get(instance_id)
-    if isinstance(entry, dict) and isinstance(entry.get("resolved"), bool):
-        return entry["resolved"]
-    if per_instance and isinstance(data.get("resolved"), bool):
-        return data["resolved"]
-    for key in ("resolved_ids", "resolved"):
-        ids = data.get(key)
-        if isinstance(ids, list):
-            if instance_id in ids:
-                return True
-            others = [v for k, v in data.items() if k != key and isinstance(v, list)]
-            if any(instance_id in v for v in others):
-                return False
+    decided = _decided(data.get(instance_id))
+    if decided is None and per_instance:
+        decided = _decided(data)
+    if decided is not None:
+        return Verdict(decided[0], decided[1], report)
+    for key in _SUCCESS_LISTS:
+        if isinstance(data.get(key), list) and instance_id in data[key]:
+            return Verdict(True, "resolved", report)
+    for key, detail in _FAILURE_LISTS.items():
+        if isinstance(data.get(key), list) and instance_id in data[key]:
+            return Verdict(False, detail, report)
+    for key, detail in _UNKNOWN_LISTS.items():
+        if isinstance(data.get(key), list) and instance_id in data[key]:
+            return Verdict(None, detail, report)
     return None
 
 
-def find_resolved(traj: Path, instance_id: str) -> tuple[bool, str] | None:
-    """``(resolved, report path)`` from the first report that speaks about the instance."""
+def _load(report: Path) -> Any:
+    try:
+        return orjson.loads(report.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+
+
+def find_verdict(traj: Path, instance_id: str) -> Verdict | None:
+    """The verdict of the first report beside ``traj`` that speaks about the instance."""
     for report in candidate_reports(traj, instance_id):
-        try:
-            data = orjson.loads(report.read_bytes())
-        except (OSError, orjson.JSONDecodeError):
+        data = _load(report)
+        if data is None:
             continue
         per_instance = report.parent.name == instance_id or report.parent == traj.parent
-        answer = resolved_from_report(data, instance_id, per_instance)
-        if answer is not None:
-            return answer, str(report)
+        verdict = verdict_from_report(data, instance_id, per_instance, str(report))
+        if verdict is not None:
+            return verdict
     return None
+
+
+def read_report(path: Path) -> dict[str, Verdict] | None:
+    """Instance id -> verdict for every instance a report names; None if it is not a report.
+
+    A run-level report has lists of instance ids under the keys above; a
+    per-instance report is keyed by instance id, or flat (``{"resolved": true}``)
+    in a folder named after the instance.
+    """
+    if path.name not in _REPORT_NAMES:
+        return None
+    data = _load(path)
+    if not isinstance(data, dict):
+        return None
+    ids: set[str] = set()
+    lists = (*_SUCCESS_LISTS, *_FAILURE_LISTS, *_UNKNOWN_LISTS)
+    for key in lists:
+        if isinstance(data.get(key), list):
+            ids.update(i for i in data[key] if isinstance(i, str))
+    ids.update(k for k, v in data.items() if _decided(v) is not None)
+    if not ids and _decided(data) is not None:
+        ids.add(path.parent.name)
+    if not ids and not any(isinstance(data.get(k), list) for k in lists):
+        return None
+    verdicts = {}
+    for instance in sorted(ids):
+        verdict = verdict_from_report(data, instance, instance == path.parent.name, str(path))
+        if verdict is not None:
+            verdicts[instance] = verdict
+    return verdicts

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -27,7 +28,13 @@ HELP = """Ingest transcript files and folders (recursively) into the workspace's
 
 Each file is one transaction: an interrupted ingest leaves the store as it was
 before that file, and running the same command again completes it. Unchanged
-files are skipped; a file that grew adds only its new events.
+files are skipped; a file that grew adds only its new events. Different runs
+are never merged: a task or instance id that several runs share (benchmarks,
+several models on one task) is told apart by the agent and the run's content;
+two files that claim one run-unique session id with different content are kept
+apart and listed as collisions. Evaluation reports beside runs (SWE-bench
+report.json / results.json) are outcome files: their results go onto the
+sessions of their run.
 
 Exit codes: 0 everything ingested; 1 some lines or files were malformed and
 set aside (the rest was ingested; see the summary); 2 bad options, a missing
@@ -112,6 +119,7 @@ def _print_summary(summary: IngestSummary) -> None:
         ("new events", summary.new_events),
         ("outcomes", summary.outcomes),
         ("malformed lines", len(summary.malformed)),
+        ("collisions", len(summary.collisions)),
     ):
         table.add_row(label, str(value))
     if summary.formats:
@@ -125,6 +133,14 @@ def _print_summary(summary: IngestSummary) -> None:
         )
     if len(summary.malformed) > 50:
         console.print(f"... and {len(summary.malformed) - 50} more (see --json)")
+    for c in summary.collisions:
+        console.print(
+            f"[yellow]collision[/] {escape(c['file'])}: session {escape(repr(c['native_id']))} "
+            f"is already held by a different run (from {escape(c['existing_file'])}); "
+            f"kept apart as {c['new_id']}",
+            highlight=False,
+            soft_wrap=True,
+        )
     for err in summary.errors:
         console.print(
             f"[red]not ingested[/] {err['file']}: {err['reason']}", highlight=False, soft_wrap=True

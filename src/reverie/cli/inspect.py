@@ -98,7 +98,11 @@ def show_session(
         t = tenant or settings.tenant
         session = store.find_session(t, ref)
         if session is None:
-            raise fail(f"no session {ref!r} in tenant {t!r} (see `reverie sessions list`)", 1)
+            raise fail(
+                f"no session {ref!r} in tenant {t!r}, or several match it (runs of one task "
+                "share its native id): give the session id (see `reverie sessions list`)",
+                1,
+            )
         events = list(store.events(t, session_id=session.id))
     if as_json:
         print_json(

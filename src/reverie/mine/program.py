@@ -7,8 +7,10 @@ command line. A signature is keyed by the program that failed, so
 (``cd``, ``export``, ``source`` ...), unwraps runners (``sudo``, ``uv run``,
 ``npx``, ``python -m``) and names the program by its first word, plus the
 subcommand for tools that have them (git, npm, mix, cargo, go, docker ...).
-When several commands remain, the one whose subcommand the error output
-mentions wins, else the last one (with ``&&`` the last one ran last).
+When several commands remain, the first one the error output speaks for
+(``javac: command not found``: the first error is the cause) wins, then the
+last one whose subcommand it mentions, else the last one (with ``&&`` the
+last one ran last).
 
 >>> program_of("cd /repo && git add -A && git commit -m 'x'", "Pre-commit validation failed")
 'git commit'
@@ -118,6 +120,9 @@ def program_of(command: str | None, output: str = "") -> str | None:
         return None
     useful = [p for p in named if p.split()[0] not in _SETUP] or named
     if len(useful) > 1 and output:
+        speaking = [(at, p) for p in useful if (at := _speaks(output, p)) is not None]
+        if speaking:  # the first error line is the cause; later ones follow from it
+            return min(speaking)[1]
         mentioned = [p for p in useful if _mentions(output, p)]
         if mentioned:
             return mentioned[-1]
@@ -134,6 +139,20 @@ def programs_of(command: str | None) -> list[str]:
         return []
     named = [p for p in (_program(words) for words in simple_commands(command)) if p]
     return [p for p in named if p.split()[0] not in _SETUP]
+
+
+def _speaks(output: str, program: str) -> int | None:
+    """Where the output first has a line the program (or the shell about it) wrote:
+    ``javac: ...``; None if nowhere.
+
+    >>> _speaks("bash: line 1: javac: command not found", "java") is None
+    True
+    >>> _speaks("bash: line 1: javac: command not found", "javac")
+    13
+    """
+    head = re.escape(program.split()[0])
+    found = re.search(r"(?:^|[\s/])" + head + r": ", output, re.M)
+    return None if found is None else found.start()
 
 
 def _mentions(output: str, program: str) -> bool:

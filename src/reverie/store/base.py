@@ -47,6 +47,10 @@ class WriteResult(_Model):
     events: int = 0
     new_events: int = 0
     outcomes: int = 0
+    collisions: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="Sessions whose run-unique id a different run already held (kept apart).",
+    )
 
 
 class StoreStats(_Model):
@@ -80,15 +84,27 @@ class GraphStore(Protocol):
         """Write one file's sessions (ids already assigned) in one transaction."""
         ...
 
+    def write_outcomes(
+        self, tenant: str, source: SourceState, outcomes: dict[str, Outcome]
+    ) -> int:
+        """Set stored sessions' outcomes from an outcome file and record the file; one
+        transaction. Returns how many outcomes were written (unknown session ids are skipped)."""
+        ...
+
     # -- reading ---------------------------------------------------------------
     def tenants(self) -> list[str]: ...
 
     def stats(self, tenant: str) -> StoreStats: ...
 
-    def sessions(self, tenant: str, agent: str | None = None) -> list[Session]: ...
+    def sessions(
+        self, tenant: str, agent: str | None = None, native_ids: Iterable[str] | None = None
+    ) -> list[Session]:
+        """Sessions, optionally only an agent's and only those with one of ``native_ids``."""
+        ...
 
     def find_session(self, tenant: str, ref: str) -> Session | None:
-        """A session by Reverie id, native id, or an unambiguous prefix of either."""
+        """A session by Reverie id, native id, or a prefix of either; None when no session
+        or several match (runs of one task by several agents share a native id)."""
         ...
 
     def events(

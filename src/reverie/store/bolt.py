@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict
 from typing import Any, TypeVar
 
 import neo4j
@@ -44,6 +45,7 @@ from neo4j.exceptions import (
 from reverie.errors import ConfigError, StoreError
 from reverie.ids import make_id
 from reverie.models import Event, EventKind, Outcome, ParsedSession, Session
+from reverie.provenance import FileRuns, StoredRun
 from reverie.resources import data_dir
 from reverie.settings import Settings
 from reverie.store.base import SourceState, StoreStats, WriteResult
@@ -63,6 +65,7 @@ __all__ = ["BoltStore", "schema_statements"]
 T = TypeVar("T")
 _RETRYABLE = (ServiceUnavailable, SessionExpired, TransientError, ConnectionError, OSError)
 BATCH = 2_000
+_OWN = len("b2:") + 16  # an event id's own part follows its session's prefix
 SESSION_CHUNK = 200
 
 _MERGE_NODES = "UNWIND $rows AS r MERGE (n:{label} {{id: r.id}}) SET n += r.props"
@@ -266,14 +269,71 @@ class BoltStore(BoltMining, BoltErase):
             where,
         )
         batch = _Batch(tenant, source.id)
-        for parsed in sessions:
+        runs = FileRuns(
+            lambda native_id, first: self._stored_runs(tenant, native_id, first), source.path
+        )
+        for parsed in runs.settle(sessions):
             batch.add(parsed)
             if batch.size >= self.batch_size:
                 self._flush(batch, result, where)
         if batch.parsed:
             self._flush(batch, result, where)
         self._write(lambda tx: _finish_source(tx, tenant, source), where)
+        result.collisions = [asdict(c) for c in runs.collisions]
         return result
+
+    def write_outcomes(
+        self, tenant: str, source: SourceState, outcomes: dict[str, Outcome]
+    ) -> int:
+        """Outcomes of stored sessions from an outcome file, then the file's record."""
+        where = f"writing {source.path}"
+        rows = [
+            {"id": o["id"], "props": o, "session": sid}
+            for sid, outcome in sorted(outcomes.items())
+            for o in [outcome_props(tenant, source.id, sid, outcome)]
+        ]
+
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            tx.run(
+                "MERGE (s:Source {id: $id}) SET s.tenant = $tenant, s.path = $path",
+                id=source.id, tenant=tenant, path=source.path,
+            ).consume()
+            found = tx.run(
+                "UNWIND $rows AS r MATCH (s:Session {id: r.session, tenant: $tenant}) "
+                "WHERE s.attrs IS NULL OR NOT s.attrs STARTS WITH '{\"erased\"' "
+                "MERGE (n:Outcome {id: r.id}) SET n += r.props "
+                "MERGE (s)-[:HAS_OUTCOME]->(n) RETURN count(n) AS n",
+                rows=rows, tenant=tenant,
+            ).single()
+            _finish_source(tx, tenant, source)
+            return int(found["n"]) if found else 0
+
+        return self._write(work, where)
+
+    def _stored_runs(self, tenant: str, native_id: str, first: str | None) -> list[StoredRun]:
+        """The runs stored under ``native_id`` (see :class:`~reverie.provenance.FileRuns`)."""
+        rows = self._rows(
+            "MATCH (s:Session {tenant: $tenant, native_id: $native}) "
+            "OPTIONAL MATCH (src:Source {id: s.source_id}) "
+            "RETURN s.id AS id, s.agent AS agent, src.path AS path",
+            "finding runs with a native id",
+            tenant=tenant,
+            native=native_id,
+        )
+        runs = []
+        for row in rows:
+            ids = self._rows(
+                "MATCH (e:Event {tenant: $tenant, session_id: $sid}) "
+                "RETURN e.id AS id ORDER BY e.seq",
+                "reading a run's event ids",
+                tenant=tenant,
+                sid=row["id"],
+            )
+            own = tuple(r["id"][_OWN:] for r in ids)
+            if first is not None and own and own[0] != first:
+                own = own[:1]
+            runs.append(StoredRun(row["id"], row["agent"], row["path"] or "", own))
+        return runs
 
     def _flush(self, batch: _Batch, result: WriteResult, where: str) -> None:
         written = self._write(batch.flush_into, where)
@@ -321,11 +381,24 @@ class BoltStore(BoltMining, BoltErase):
         )
         return {r["id"]: r["path"] for r in rows}
 
-    def sessions(self, tenant: str, agent: str | None = None) -> list[Session]:
+    def sessions(
+        self, tenant: str, agent: str | None = None, native_ids: Iterable[str] | None = None
+    ) -> list[Session]:
         query = "MATCH (s:Session {tenant: $tenant})"
+        where = []
         if agent is not None:
-            query += " WHERE s.agent = $agent"
-        rows = self._rows(query + " RETURN s", "listing sessions", tenant=tenant, agent=agent)
+            where.append("s.agent = $agent")
+        if native_ids is not None:
+            where.append("s.native_id IN $natives")
+        if where:
+            query += " WHERE " + " AND ".join(where)
+        rows = self._rows(
+            query + " RETURN s",
+            "listing sessions",
+            tenant=tenant,
+            agent=agent,
+            natives=sorted(set(native_ids or ())),
+        )
         return self._sessions(tenant, [r["s"] for r in rows])
 
     def _sessions(self, tenant: str, nodes: list[dict[str, Any]]) -> list[Session]:
@@ -334,24 +407,20 @@ class BoltStore(BoltMining, BoltErase):
         return [session_from(p, paths.get(p.get("source_id", ""))) for p in nodes]
 
     def find_session(self, tenant: str, ref: str) -> Session | None:
-        exact = self._rows(
-            "MATCH (s:Session {tenant: $tenant}) WHERE s.id = $ref OR s.native_id = $ref "
-            "RETURN s LIMIT 1",
-            "finding a session",
-            tenant=tenant,
-            ref=ref,
-        )
-        if not exact:
-            exact = self._rows(
-                "MATCH (s:Session {tenant: $tenant}) WHERE s.id STARTS WITH $ref "
-                "OR s.native_id STARTS WITH $ref RETURN s LIMIT 2",
+        for where in (
+            "s.id = $ref",
+            "s.native_id = $ref",
+            "s.id STARTS WITH $ref OR s.native_id STARTS WITH $ref",
+        ):
+            rows = self._rows(
+                f"MATCH (s:Session {{tenant: $tenant}}) WHERE {where} RETURN s LIMIT 2",
                 "finding a session",
                 tenant=tenant,
                 ref=ref,
             )
-            if len(exact) != 1:
-                return None
-        return self._sessions(tenant, [exact[0]["s"]])[0]
+            if rows:  # several runs share a native id, or a prefix: ambiguous
+                return self._sessions(tenant, [rows[0]["s"]])[0] if len(rows) == 1 else None
+        return None
 
     def events(
         self,

@@ -11,6 +11,7 @@ import contextlib
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict
 from datetime import UTC, datetime
 from itertools import chain, islice
 from pathlib import Path
@@ -22,6 +23,7 @@ import orjson
 from reverie.errors import StoreError
 from reverie.ids import make_id
 from reverie.models import Event, EventKind, Outcome, ParsedSession, Session, SourceRef, Usage
+from reverie.provenance import FileRuns, StoredRun
 from reverie.resources import data_dir
 from reverie.settings import Settings
 from reverie.store.base import SourceState, StoreStats, WriteResult
@@ -39,6 +41,7 @@ _EVENT_INSERT = (
     f"VALUES ({', '.join('?' * len(_EVENT_COLUMNS.split(', ')))})"
 )
 _BATCH = 5_000
+_OWN = len("b2:") + 16  # an event id's own part follows its session's prefix
 
 
 def to_ms(value: datetime | None) -> int | None:
@@ -111,37 +114,79 @@ class SQLiteStore(SQLiteMining):
         self, tenant: str, source: SourceState, sessions: Iterable[ParsedSession]
     ) -> WriteResult:
         result = WriteResult()
+        with self._transaction(f"writing {source.path}"):
+            self._conn.execute("INSERT OR IGNORE INTO tenants (id) VALUES (?)", (tenant,))
+            runs = FileRuns(
+                lambda native_id, first: self._stored_runs(tenant, native_id, first), source.path
+            )
+            for parsed in runs.settle(sessions):
+                self._write_session(tenant, source, parsed, result)
+            result.collisions = [asdict(c) for c in runs.collisions]
+            self._record_source(tenant, source, source.events + result.new_events)
+        return result
+
+    @contextlib.contextmanager
+    def _transaction(self, what: str) -> Iterator[None]:
+        """One write transaction: all of it or, on any error or interrupt, none of it."""
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute("INSERT OR IGNORE INTO tenants (id) VALUES (?)", (tenant,))
-            for parsed in sessions:
-                self._write_session(tenant, source, parsed, result)
-            total = source.events + result.new_events  # events known from this file
-            conn.execute(
-                "INSERT INTO sources (id, tenant, path, size, mtime_ns, format, events, "
-                "ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                "size = excluded.size, mtime_ns = excluded.mtime_ns, format = excluded.format, "
-                "events = excluded.events, ingested_at = excluded.ingested_at",
-                (
-                    source.id,
-                    tenant,
-                    source.path,
-                    source.size,
-                    source.mtime_ns,
-                    source.format,
-                    total,
-                    int(time.time() * 1000),
-                ),
-            )
+            yield
             conn.execute("COMMIT")
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"writing {source.path} to {self.path} failed: {exc}") from exc
+                raise StoreError(f"{what} in {self.path} failed: {exc}") from exc
             raise
-        return result
+
+    def _record_source(self, tenant: str, source: SourceState, events: int) -> None:
+        """Remember a file's size, time and event total, so an unchanged file is skipped."""
+        self._conn.execute(
+            "INSERT INTO sources (id, tenant, path, size, mtime_ns, format, events, "
+            "ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "size = excluded.size, mtime_ns = excluded.mtime_ns, format = excluded.format, "
+            "events = excluded.events, ingested_at = excluded.ingested_at",
+            (
+                source.id,
+                tenant,
+                source.path,
+                source.size,
+                source.mtime_ns,
+                source.format,
+                events,
+                int(time.time() * 1000),
+            ),
+        )
+
+    def _stored_runs(self, tenant: str, native_id: str, first: str | None) -> list[StoredRun]:
+        """The runs stored under ``native_id`` that could be the run whose first own id is given.
+
+        A run can only be the same as one that starts with the same event (or
+        has none), so only those candidates' event ids are read.
+        """
+        rows = self._conn.execute(
+            "SELECT s.id, s.agent, coalesce(src.path, ''), "
+            "(SELECT e.id FROM events e WHERE e.tenant = s.tenant AND e.session_id = s.id "
+            "AND e.seq = 0) FROM sessions s LEFT JOIN sources src ON src.id = s.source_id "
+            "WHERE s.tenant = ? AND s.native_id = ?",
+            (tenant, native_id),
+        ).fetchall()
+        runs = []
+        for sid, agent, path, head in rows:
+            own: tuple[str, ...] = ()
+            if head is not None and (first is None or head[_OWN:] == first):
+                own = tuple(
+                    r[0][_OWN:]
+                    for r in self._conn.execute(
+                        "SELECT id FROM events WHERE tenant = ? AND session_id = ? ORDER BY seq",
+                        (tenant, sid),
+                    )
+                )
+            elif head is not None:
+                own = (head[_OWN:],)
+            runs.append(StoredRun(sid, agent, path, own))
+        return runs
 
     def _write_session(
         self, tenant: str, source: SourceState, parsed: ParsedSession, result: WriteResult
@@ -196,23 +241,45 @@ class SQLiteStore(SQLiteMining):
         result.events += len(parsed.events)
         result.sessions += 1
         if parsed.outcome is not None:
-            o = parsed.outcome
-            conn.execute(
-                "INSERT INTO outcomes (id, tenant, session_id, success, reward, detail, "
-                "source_id, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                "success = excluded.success, reward = excluded.reward, detail = excluded.detail",
-                (
-                    "o" + s.id,
-                    tenant,
-                    s.id,
-                    None if o.success is None else int(o.success),
-                    o.reward,
-                    o.detail,
-                    source.id,
-                    o.source.line if o.source else None,
-                ),
-            )
+            self._write_outcome(tenant, source.id, s.id, parsed.outcome)
             result.outcomes += 1
+
+    def _write_outcome(self, tenant: str, source_id: str, session: str, o: Outcome) -> None:
+        self._conn.execute(
+            "INSERT INTO outcomes (id, tenant, session_id, success, reward, detail, "
+            "source_id, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "success = excluded.success, reward = excluded.reward, detail = excluded.detail, "
+            "source_id = excluded.source_id, line = excluded.line",
+            (
+                "o" + session,
+                tenant,
+                session,
+                None if o.success is None else int(o.success),
+                o.reward,
+                o.detail,
+                source_id,
+                o.source.line if o.source else None,
+            ),
+        )
+
+    def write_outcomes(
+        self, tenant: str, source: SourceState, outcomes: dict[str, Outcome]
+    ) -> int:
+        conn = self._conn
+        written = 0
+        with self._transaction(f"writing {source.path}"):
+            conn.execute("INSERT OR IGNORE INTO tenants (id) VALUES (?)", (tenant,))
+            self._record_source(tenant, source, 0)
+            for session, outcome in sorted(outcomes.items()):
+                known = conn.execute(
+                    "SELECT 1 FROM sessions WHERE tenant = ? AND id = ? "
+                    "AND attrs NOT LIKE '{\"erased\"%'",
+                    (tenant, session),
+                ).fetchone()
+                if known:
+                    self._write_outcome(tenant, source.id, session, outcome)
+                    written += 1
+        return written
 
     # -- erasure (reverie forget) ---------------------------------------------------
     def erase(
@@ -234,7 +301,9 @@ class SQLiteStore(SQLiteMining):
         conn = self._conn
         try:
             conn.execute("PRAGMA secure_delete=ON")
-            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"erasing sessions in {self.path} failed: {exc}") from exc
+        with self._transaction("erasing sessions"):
             for i in range(0, len(ids), 500):
                 chunk = ids[i : i + 500]
                 marks = ", ".join("?" * len(chunk))
@@ -262,13 +331,6 @@ class SQLiteStore(SQLiteMining):
                     f"WHERE tenant = ? AND id IN ({marks})",
                     (mark, tenant, *chunk),
                 ).rowcount
-            conn.execute("COMMIT")
-        except BaseException as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"erasing sessions in {self.path} failed: {exc}") from exc
-            raise
         return counts
 
     def compact(self) -> None:
@@ -310,25 +372,33 @@ class SQLiteStore(SQLiteMining):
             sources=q("SELECT count(*) FROM sources WHERE tenant = ?", (tenant,)).fetchone()[0],
         )
 
-    def sessions(self, tenant: str, agent: str | None = None) -> list[Session]:
+    def sessions(
+        self, tenant: str, agent: str | None = None, native_ids: Iterable[str] | None = None
+    ) -> list[Session]:
         sql = f"SELECT {_SESSION_COLUMNS} FROM sessions s WHERE s.tenant = ?"
         args: list[Any] = [tenant]
         if agent is not None:
             sql += " AND s.agent = ?"
             args.append(agent)
+        if native_ids is not None:
+            wanted = sorted(set(native_ids))
+            sql += " AND s.native_id IN (SELECT value FROM json_each(?))"
+            args.append(orjson.dumps(wanted).decode())
         sql += " ORDER BY s.started_at, s.id"
         return [_session(r) for r in self._conn.execute(sql, args)]
 
     def find_session(self, tenant: str, ref: str) -> Session | None:
-        rows = self._conn.execute(
-            f"SELECT {_SESSION_COLUMNS} FROM sessions s WHERE s.tenant = ? AND "
-            "(s.id = ? OR s.native_id = ? OR s.id LIKE ? OR s.native_id LIKE ?) LIMIT 2",
-            (tenant, ref, ref, _prefix(ref), _prefix(ref)),
-        ).fetchall()
-        exact = [r for r in rows if ref in (r[0], r[1])]
-        if exact:
-            return _session(exact[0])
-        return _session(rows[0]) if len(rows) == 1 else None
+        q = f"SELECT {_SESSION_COLUMNS} FROM sessions s WHERE s.tenant = ? AND "
+        for where, arg in (
+            ("s.id = ?", ref),
+            ("s.native_id = ?", ref),
+            (r"(s.id LIKE ? ESCAPE '\' OR s.native_id LIKE ? ESCAPE '\')", _prefix(ref)),
+        ):
+            args = (tenant, arg) if where.count("?") == 1 else (tenant, arg, arg)
+            rows = self._conn.execute(q + where + " LIMIT 2", args).fetchall()
+            if rows:  # several runs share a native id, or a prefix: ambiguous
+                return _session(rows[0]) if len(rows) == 1 else None
+        return None
 
     def events(
         self,
@@ -417,7 +487,8 @@ _EVENT_SELECT = (
 
 
 def _prefix(ref: str) -> str:
-    return ref.replace("%", "").replace("_", r"\_") + "%"
+    """A LIKE pattern (escape character ``\\``) matching what starts with ``ref``."""
+    return ref.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
 
 
 def _agent_id(tenant: str, name: str) -> str:
