@@ -238,6 +238,14 @@ class Motif(_Model):
     cross_agent: bool = False
     score: float = 0.0
     flags: list[str] = Field(default_factory=list)
+    facts: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What the evidence shows fixed it (reverie.mine.facts.FixFacts, as a dict).",
+    )
+    cause: dict[str, Any] | None = Field(
+        default=None,
+        description="The root cause several signatures share (reverie.mine.facts.Cause).",
+    )
 
 
 class CurationDecision(_Model):

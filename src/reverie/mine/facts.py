@@ -1,0 +1,170 @@
+"""The facts a rule must name: what failed, its root cause, and what fixed it.
+
+Mining reduces each motif to one :class:`FixFacts`: the class of fix the
+evidence shows, the observed commands, flags, tools or the user's words, how
+often the fix followed the failure, whether it was verified (its own result
+succeeded), and whether it is destructive. Every distiller writes the rule
+from these facts, and a directive that names none of them is not a rule
+(:func:`names_a_fact`).
+
+========================  ==================================================  =====================
+class                     the evidence shows                                  example directive
+========================  ==================================================  =====================
+``ran_first``             a program run first, in the same call               Run `docker login`
+                          (``docker login && docker push``) or an earlier     before `docker push`.
+                          successful call
+``ran_instead``           another invocation of the same program, or another  Run `npx tsc`, not
+                          program in its place                                `tsc`.
+``flag``                  the same program with a flag added or removed       Run `mix credo
+                                                                              --strict`, not `mix
+                                                                              credo`.
+``argument``              the same call with one argument (a field of a       Before calling
+                          structured tool) changed                            book_reservation, ...
+``other_tool``            another tool used in its place                      Use Glob to find the
+                                                                              path before Read.
+``user``                  the user corrected, rejected or interrupted the     (the user's words)
+                          action
+``environment``           the failure's root cause is the environment (a      Do not run `javac`
+                          missing command, toolchain, module or variable),    here: ...
+                          not the agent's call
+``none``                  no fix recurred: the rule states the failure and    (none: a reviewer
+                          waits for a reviewer (``needs-directive``)          writes it)
+========================  ==================================================  =====================
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["FIX_CLASSES", "Cause", "FixClass", "FixFacts", "fact_terms", "names_a_fact"]
+
+FixClass = Literal[
+    "ran_first", "ran_instead", "flag", "argument", "other_tool", "user", "environment", "none"
+]
+FIX_CLASSES: tuple[str, ...] = (
+    "ran_first", "ran_instead", "flag", "argument", "other_tool", "user", "environment", "none"
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Cause(_Model):
+    """A failure's root cause, shared by failures of several programs (one motif)."""
+
+    kind: str = Field(description="missing_command, missing_toolchain, missing_module, ...")
+    group: str | None = Field(
+        default=None, description="What the subjects have in common (a toolchain: java)."
+    )
+    subjects: list[str] = Field(
+        default_factory=list, description="The commands, modules, files or variables named."
+    )
+
+
+class FixFacts(_Model):
+    """What the evidence shows about one motif: the facts its rule must name.
+
+    Values are as observed (commands with their flags), never placeholders:
+    a value that differs between sessions is left out (``None``).
+    """
+
+    cls: FixClass = "none"
+    failed: str | None = Field(
+        default=None, description="The failed action: a program with its subcommand, or a tool."
+    )
+    error: str = Field(default="", description="The failure's decisive line, in plain words.")
+    fix: str | None = Field(
+        default=None,
+        description=(
+            "The observed fix: the command run first or instead, the fixed invocation (flag), "
+            "the other tool, or the changed argument's name."
+        ),
+    )
+    flag: str | None = None
+    flag_action: Literal["added", "removed"] | None = None
+    argument: str | None = Field(default=None, description="Which argument or field changed.")
+    value: str | None = Field(
+        default=None, description="What the argument became, when the same in every session."
+    )
+    helper: str | None = Field(
+        default=None, description="A command run first next to a changed argument."
+    )
+    quote: str | None = Field(default=None, description="The user's words (redacted).")
+    quote_ref: dict[str, Any] | None = Field(
+        default=None, description="Where the user said it: event_id, file, line."
+    )
+    rejected: str | None = Field(
+        default=None, description="The call the user rejected or corrected, as observed."
+    )
+    named: bool = Field(
+        default=False, description="The failure text itself names the fix (Run 'mix format')."
+    )
+    sessions: int = Field(default=0, ge=0, description="Sessions the fix followed a failure in.")
+    of: int = Field(default=0, ge=0, description="Sessions of the motif.")
+    rate: float = Field(default=0.0, ge=0, description="Share of failures the fix followed.")
+    verified: bool = Field(
+        default=False, description="Every fix counted had a successful result of its own."
+    )
+    destructive: list[str] = Field(
+        default_factory=list,
+        description="Why following the fix everywhere could do harm (deletes, forces, ...).",
+    )
+    cause: Cause | None = None
+
+    @property
+    def needs_directive(self) -> bool:
+        """No fix a rule can rest on: a reviewer must write the directive."""
+        return self.cls == "none"
+
+
+
+
+def fact_terms(facts: FixFacts) -> list[str]:
+    """The observed values a directive may name (commands, flags, tools, the user's words).
+
+    >>> fact_terms(FixFacts(cls="flag", failed="mix credo", fix="mix credo --strict",
+    ...                     flag="--strict", flag_action="added"))
+    ['mix credo --strict', '--strict']
+    """
+    terms: list[str | None] = []
+    if facts.cls in ("ran_first", "ran_instead", "other_tool"):
+        terms += [facts.fix]
+    elif facts.cls == "flag":
+        terms += [facts.fix, facts.flag]
+    elif facts.cls == "argument":
+        terms += [facts.argument, facts.value, facts.helper]
+    elif facts.cls == "user":
+        terms += [facts.quote]
+    elif facts.cls == "environment" and facts.cause is not None:
+        terms += [*facts.cause.subjects, facts.cause.group]
+    return [t for t in dict.fromkeys(terms) if t]
+
+
+def names_a_fact(directive: str, facts: FixFacts) -> bool:
+    """Whether a directive names at least one observed fact (else it is vacuous).
+
+    A quoted user correction counts when a run of four of its words appears.
+
+    >>> f = FixFacts(cls="ran_first", failed="docker push", fix="docker login")
+    >>> names_a_fact("Run `docker login` before `docker push`.", f)
+    True
+    >>> names_a_fact("Check the preconditions of `docker push` before running it.", f)
+    False
+    """
+    low = " ".join(directive.lower().split())
+    for term in fact_terms(facts):
+        t = " ".join(term.lower().split())
+        if facts.cls == "user" and term == facts.quote:
+            words = re.findall(r"[\w'-]+", t)
+            if len(words) < 4 and t in low:
+                return True
+            if any(" ".join(words[i : i + 4]) in low for i in range(len(words) - 3)):
+                return True
+            continue
+        if t and t in low:
+            return True
+    return False
