@@ -25,7 +25,8 @@ hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 # Real model calls are impossible in tests: no key reaches the client, and the
 # distiller's tests pass a replay transport explicitly.
-os.environ.pop("ANTHROPIC_API_KEY", None)
+for _name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+    os.environ.pop(_name, None)
 
 
 @pytest.fixture(scope="session")

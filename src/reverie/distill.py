@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel, ConfigDict, Field
 
 from reverie.errors import ConfigError, LLMError
+from reverie.mine.facts import FixFacts, build_facts, names_a_fact
 from reverie.mine.fixes import parts
 from reverie.models import Motif, TrustClass
 from reverie.resources import data_dir
@@ -68,6 +69,10 @@ class RuleDraft(_Model):
     tools: list[str] = Field(default_factory=list)
     distiller: str
     llm: LLMRecord | None = None
+    flags: list[str] = Field(
+        default_factory=list,
+        description="needs-directive (no fix to name: directive empty), destructive (see facts).",
+    )
 
 
 class Distiller(Protocol):
@@ -95,7 +100,26 @@ def template_env(workspace: Path | None = None) -> Environment:
         autoescape=False,
     )
     env.filters["quoted"] = quote_evidence
+    env.filters["code_list"] = code_list
+    env.filters["sentence"] = sentence_part
     return env
+
+
+def code_list(items: list[str], conjunction: str = "or") -> str:
+    """Names as code, joined for a sentence.
+
+    >>> code_list(["javac", "java", "mvn"]), code_list(["x"]), code_list(["a", "b"], "and")
+    ('`javac`, `java` or `mvn`', '`x`', '`a` and `b`')
+    """
+    names = [f"`{item}`" for item in items]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
+
+
+def sentence_part(text: str) -> str:
+    """Text to quote inside a sentence: without its own closing full stop."""
+    return str(text).strip().rstrip(".").rstrip()
 
 
 def quote_evidence(text: str) -> str:
@@ -184,62 +208,122 @@ def error_line(template: str) -> str:
 _ERRORISH = r"error|fail|denied|not found|invalid|cannot|refused|timeout"
 
 
+_VARIABLE = re.compile(r"^[A-Z][A-Z0-9]*_[A-Z0-9_]+$")
+_LABELS = {"java": "Java", "node": "Node.js", "python": "Python", "rust": "Rust", "go": "Go",
+           "ruby": "Ruby", "dotnet": ".NET", "php": "PHP", "elixir": "Elixir"}
+
+
 class OfflineContext(_Model):
     """Every variable the offline templates (``prompts/distill/*.j2``) may use.
 
-    ``recovery_command``, ``recovery_flag`` (with ``recovery_flag_action`` add
-    or remove), ``recovery_field`` (with ``recovery_helper``, a command run
-    first) and ``recovery_instead`` are set only for a fix that recurred
-    across sessions (at most one of them); ``user_action`` marks a motif of
-    user corrections, rejections or interruptions.
+    The motif's fix facts (:class:`reverie.mine.facts.FixFacts`: ``cls`` and
+    the observed ``fix``, ``flag``, ``argument``, ``helper``, the user's
+    ``quote``, the root cause) plus how often it happened. ``failed`` is the
+    failed program (run through a shell tool: ``via_shell``) or tool; ``error``
+    the failure in plain words, ``failed_with`` the same quoted for a sentence
+    ("'...'", or "errors such as '...'" when it is one example of several).
     """
 
+    cls: str
     tool: str
-    program: str | None
+    failed: str
+    via_shell: bool
     error: str
-    error_kind: str
-    user_action: bool
-    recovery_kind: str
-    recovery_basis: str | None
-    recovery_command: str | None
-    recovery_flag: str | None
-    recovery_flag_action: str | None
-    recovery_field: str | None
-    recovery_helper: str | None
-    recovery_instead: str | None
-    recovery_summary: str
-    recovery_rate: float | None
-    recovery_sessions: int | None
-    recovery_consistent: bool
+    failed_with: str
+    fix: str | None
+    flag: str | None
+    flag_action: str | None
+    argument: str | None
+    value: str | None
+    helper: str | None
+    quote: str | None
+    rejected: str | None
+    named: bool
+    fix_sessions: int
+    rate: float
     sessions: int
     agents: int
     cross_agent: bool
+    cause_kind: str | None
+    cause_group: str | None
+    cause_label: str | None
+    task_known: int
+    task_failed: int
+    tried: str | None
+    cause_subjects: list[str]
+    cause_commands: list[str]
+    cause_variables: list[str]
+    destructive: list[str]
 
     @classmethod
-    def from_motif(cls, motif: Motif) -> OfflineContext:
-        rec = recovery_fields(motif.recovery, len(motif.sessions))
+    def from_facts(cls, motif: Motif, facts: FixFacts) -> OfflineContext:
+        cause = facts.cause
         return cls(
+            cls=facts.cls,
             tool=motif.tool or "the tool",
-            program=motif.program,
-            error=error_line(motif.template),
-            error_kind=motif.kind,
-            user_action=motif.kind in USER_KINDS,
-            recovery_kind=rec["kind"],
-            recovery_basis=rec["basis"],
-            recovery_command=rec["command"],
-            recovery_flag=rec["flag"],
-            recovery_flag_action=rec["flag_action"],
-            recovery_field=rec["field"],
-            recovery_helper=rec["helper"],
-            recovery_instead=rec["instead"],
-            recovery_summary=rec["summary"],
-            recovery_rate=rec["rate"],
-            recovery_sessions=rec["sessions"],
-            recovery_consistent=rec["consistent"],
+            failed=facts.failed or motif.tool or "the tool",
+            via_shell=motif.program is not None,
+            error=facts.error or "the same failure",
+            failed_with=("errors such as " if facts.error_example else "")
+            + f"'{sentence_part(facts.error or 'the same failure')}'",
+            fix=facts.fix,
+            flag=facts.flag,
+            flag_action=facts.flag_action,
+            argument=facts.argument,
+            value=facts.value,
+            helper=facts.helper,
+            quote=facts.quote,
+            rejected=facts.rejected,
+            named=facts.named,
+            fix_sessions=facts.sessions,
+            rate=facts.rate,
             sessions=len(motif.sessions),
             agents=len(motif.agents),
             cross_agent=motif.cross_agent,
+            cause_kind=cause.kind if cause else None,
+            cause_group=cause.group if cause else None,
+            cause_label=_LABELS.get(cause.group, cause.group) if cause and cause.group else None,
+            task_known=facts.task_known,
+            task_failed=facts.task_failed,
+            tried=(f"changing `{facts.argument}`" if facts.argument
+                   else f"`{facts.fix}`" if facts.fix else None),
+            cause_subjects=cause.subjects if cause else [],
+            cause_commands=[s for s in (cause.subjects if cause else []) if not _VARIABLE.match(s)],
+            cause_variables=[s for s in (cause.subjects if cause else []) if _VARIABLE.match(s)],
+            destructive=facts.destructive,
         )
+
+
+def failure_lines(evidence: list[EvidenceItem]) -> list[str]:
+    """The decisive line of each failure in the evidence, unmasked (for plain words)."""
+    from reverie.mine.normalize import decisive_lines, unescape
+
+    lines = [decisive_lines(unescape(e.text)) for e in evidence if e.role == "failure"]
+    return [line for line in lines if line]
+
+
+def motif_facts(motif: Motif, evidence: list[EvidenceItem] | None = None) -> FixFacts:
+    """The motif's fix facts, its error in plain words from the quoted failures."""
+    from reverie.mine.normalize import humanize
+
+    if motif.facts:  # mined: the error already has the values every failure agrees on
+        return FixFacts.model_validate(motif.facts)
+    return build_facts(motif, error=humanize(motif.template, failure_lines(evidence or [])))
+
+
+NEEDS_DIRECTIVE = "needs-directive"
+DESTRUCTIVE = "destructive"
+
+
+def draft_flags(directive: str, facts: FixFacts) -> list[str]:
+    """``needs-directive`` when there is nothing observed to name (or the directive names
+    none of it); ``destructive`` when the observed fix is."""
+    flags = []
+    if facts.needs_directive or not directive or not names_a_fact(directive, facts):
+        flags.append(NEEDS_DIRECTIVE)
+    if facts.destructive:
+        flags.append(DESTRUCTIVE)
+    return flags
 
 
 class TemplateDistiller:
@@ -255,14 +339,18 @@ class TemplateDistiller:
         return " ".join(text.split())
 
     def distill(self, motif: Motif, evidence: list[EvidenceItem]) -> RuleDraft:
-        ctx = OfflineContext.from_motif(motif)
+        facts = motif_facts(motif, evidence)
+        ctx = OfflineContext.from_facts(motif, facts)
+        directive = self._render("directive", ctx)
+        flags = draft_flags(directive, facts)
         draft = RuleDraft(
             title=self._render("title", ctx)[:120],
-            directive=self._render("directive", ctx),
+            directive="" if NEEDS_DIRECTIVE in flags else directive,
             when=self._render("when", ctx),
             because=self._render("because", ctx),
             tools=[motif.tool] if motif.tool else [],
             distiller=self.name,
+            flags=flags,
         )
         check_untrusted_copy(draft.directive, evidence)
         return draft

@@ -5,16 +5,23 @@ highest score first):
 
 - no rule has it yet -> distill a **proposed** rule (``quarantined`` if its
   evidence is low-trust or flagged as a possible injection; ``approved`` only
-  when the ``[dream] auto_approve`` policy allows and the evidence is trusted);
+  when the ``[dream] auto_approve`` policy allows, the evidence is trusted, and
+  the rule is neither ``needs-directive`` (no fix to name: its directive is
+  left to a reviewer) nor ``destructive``); a motif whose fix restates a
+  seeded rule (its ``matches`` patterns) is **merged into it** instead: logged
+  once in the tenant's audit log, no new rule;
 - a rule has it -> **reinforce** the rule when the evidence changed (sessions,
   support, last seen, confidence); a motif hit by several agents independently
   (``Motif.cross_agent``) **promotes** the rule's scope to ``fleet`` within
-  the tenant.
+  the tenant (not an environment fact: that stays with the agents that met
+  it); a ``needs-directive`` rule whose motif now shows a fix gets its
+  **directive**.
 
 Then, over the rule book: a rule whose evidence stopped (no occurrence within
 ``evidence_window_days`` of ``now``) or was erased gets a **retirement
 proposal**; two rules in overlapping scope whose directives contradict are
-both **flagged**, each with both evidence sets; near-duplicates get a **merge
+both **flagged**, each with both evidence sets; near-duplicates in overlapping
+scope, and rules with the same directive whatever their scope, get a **merge
 proposal**. Every decision is appended to the rule's ``history`` and to the
 audit log; ``dry_run`` computes the same decisions and writes nothing. A cycle
 that finds nothing new writes nothing, so rule files stay byte-identical.
@@ -34,17 +41,26 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from reverie.audit import AuditLog
 from reverie.directives import conflict, near_duplicate
 from reverie.distill import (
-    USER_KINDS,
     Distiller,
     EvidenceItem,
     RuleDraft,
     TemplateDistiller,
-    recovery_fields,
+    motif_facts,
 )
 from reverie.errors import LLMError
 from reverie.models import CurationDecision, Motif
 from reverie.rule_evidence import evidence_from_motif
-from reverie.rulebook import Flag, HistoryEntry, Rule, Scope, load_rules, next_rule_id, write_rule
+from reverie.rulebook import (
+    DESTRUCTIVE,
+    NEEDS_DIRECTIVE,
+    Flag,
+    HistoryEntry,
+    Rule,
+    Scope,
+    load_rules,
+    next_rule_id,
+    write_rule,
+)
 from reverie.settings import Settings
 
 __all__ = ["ACTIVE", "DreamPolicy", "DreamReport", "confidence", "dream", "quarantine_reason"]
@@ -104,25 +120,33 @@ def average_trust(motif: Motif) -> float:
 
 
 GENERIC = 0.5
-"""Fix factor of a rule without a consistent fix (a generic directive, or a user correction)."""
+"""Fix factor of a rule without a fix to name (needs-directive)."""
+FIX_FACTOR = {"user": 0.6, "environment": 0.75}
+"""Fix factor of a user's correction (one person's words) and of an environment fact."""
+DESTRUCTIVE_FACTOR = 0.5
 
 
 def confidence(motif: Motif, policy: DreamPolicy) -> float:
-    """0..1 from distinct sessions, the fix's consistency and trust (see docs/rules.md).
+    """0..1 from distinct sessions, the fix's class and consistency, and trust (docs/rules.md).
 
     (1 - 0.6^sessions) x fix x min(1, mean trust / reference trust), where fix is
-    0.7 + 0.15 x the fix's share of sessions + 0.15 x its rate over failures when a
-    fix recurred across sessions, else 0.5: a generic "check the preconditions"
-    or "confirm with the user" rule stays below 0.6 however often it was seen.
+    0.7 + 0.15 x the fix's share of sessions + 0.15 x its rate over failures for a
+    verified fix that recurred across sessions, 0.75 for an environment fact,
+    0.6 for a user's correction, else 0.5 (no fix to name: such a rule needs a
+    reviewer's directive however often it was seen); halved when the fix is
+    destructive.
     """
+    facts = motif_facts(motif)
     base = 1 - 0.6 ** len(motif.sessions)
-    rec = recovery_fields(motif.recovery, len(motif.sessions))
-    if rec["consistent"] and motif.kind not in USER_KINDS:
-        rate = rec["rate"] if rec["rate"] is not None else 0.5
-        share = rec["share"] if rec["share"] is not None else rate
-        fix = 0.7 + 0.15 * share + 0.15 * rate
+    if facts.cls in FIX_FACTOR:
+        fix = FIX_FACTOR[facts.cls]
+    elif facts.cls != "none" and facts.verified:
+        share = facts.sessions / facts.of if facts.of else facts.rate
+        fix = 0.7 + 0.15 * min(share, 1.0) + 0.15 * min(facts.rate, 1.0)
     else:
         fix = GENERIC
+    if facts.destructive:
+        fix *= DESTRUCTIVE_FACTOR
     trust = min(1.0, average_trust(motif) / policy.reference_trust)
     return round(min(1.0, base * fix * trust), 3)
 
@@ -217,6 +241,16 @@ class _Cycle:
     def own(self, rule: Rule) -> bool:
         return rule.scope.tenant == self.tenant
 
+    def restated(self, motif: Motif) -> Rule | None:
+        """The seeded rule whose patterns the motif's fix facts match, if any."""
+        facts = motif_facts(motif)
+        for rule in sorted(self.rules.values(), key=lambda r: r.id):
+            if rule.seeded and rule.status in ACTIVE and any(
+                p.matches(facts.cls, facts.fix, facts.failed) for p in rule.matches
+            ):
+                return rule
+        return None
+
     def rule_for(self, motif: Motif) -> Rule | None:
         mine = [r for r in self.rules.values() if self.own(r) and not r.seeded]
         exact = next((r for r in mine if r.evidence.motif_id == motif.id), None)
@@ -224,6 +258,49 @@ class _Cycle:
             return exact
         sigs = set(motif.signature_ids)
         return next((r for r in mine if sigs & set(r.evidence.signature_ids)), None)
+
+
+def _restates(cyc: _Cycle, seeded: Rule, motif: Motif) -> None:
+    """A mined motif that restates a seeded rule is merged into it: logged once, no new rule.
+
+    The seeded rule's file is shared by every tenant, so the tenant's evidence
+    stays in the tenant's audit log (``explain`` and the dream report show it),
+    never in that file.
+    """
+    seen = cyc.audit.entries(cyc.tenant)
+    if any(e.action == "merge_into_seeded" and e.motif_id == motif.id for e in seen):
+        return
+    facts = motif_facts(motif)
+    cyc.decisions.append(
+        CurationDecision(
+            action="merge_into_seeded",
+            rule_id=seeded.id,
+            motif_id=motif.id,
+            actor=ACTOR,
+            reason=f"the motif restates seeded rule {seeded.id} ({seeded.directive!r}): "
+            f"{facts.fix} before {facts.failed} in {len(motif.sessions)} sessions",
+            at=cyc.now,
+            details={"sessions": len(motif.sessions), "agents": sorted(motif.agents),
+                     "fix": facts.fix, "failed": facts.failed},
+        )
+    )
+
+
+def _add_directive(
+    cyc: _Cycle, rule: Rule, motif: Motif, distiller: Distiller, fallback: Distiller,
+    items: list[EvidenceItem],
+) -> None:
+    """A rule waiting for its directive gets one when its motif now shows a fix."""
+    drafted = _draft(cyc, motif, distiller, fallback, items)
+    if drafted is None or NEEDS_DIRECTIVE in drafted[0].flags or not drafted[0].directive:
+        return
+    draft = drafted[0]
+    rule.title, rule.directive, rule.when, rule.because = (
+        draft.title, draft.directive, draft.when, draft.because
+    )
+    rule.flags = [f for f in rule.flags if f.kind != NEEDS_DIRECTIVE]
+    cyc.decide(rule, "add_directive", "a fix now recurs across sessions: "
+               f"{draft.directive}", motif_id=motif.id, details={"distiller": draft.distiller})
 
 
 def _skip(cyc: _Cycle, motif: Motif, why: str) -> None:
@@ -274,7 +351,7 @@ def _propose(
     }
     if note:
         details["note"] = note
-    fleet = " (fleet scope: hit independently by several agents)" if motif.cross_agent else ""
+    fleet = " (fleet scope: hit independently by several agents)" if _fleet(motif) else ""
     cyc.decide(
         rule,
         "propose",
@@ -286,6 +363,12 @@ def _propose(
     _gate(cyc, rule, motif, items, conf)
 
 
+def _fleet(motif: Motif) -> bool:
+    """Fleet scope for a motif several agents hit independently, except an environment fact:
+    that holds where those agents ran, not for every agent of the tenant."""
+    return motif.cross_agent and motif_facts(motif).cls != "environment"
+
+
 def _new_rule(cyc: _Cycle, rid: str, motif: Motif, draft: RuleDraft, conf: float) -> Rule:
     return Rule(
         id=rid,
@@ -295,7 +378,7 @@ def _new_rule(cyc: _Cycle, rid: str, motif: Motif, draft: RuleDraft, conf: float
         because=draft.because,
         scope=Scope(
             tenant=cyc.tenant,
-            agents="fleet" if motif.cross_agent else sorted(motif.agents),
+            agents="fleet" if _fleet(motif) else sorted(motif.agents),
             tools=draft.tools,
         ),
         status="proposed",
@@ -305,7 +388,17 @@ def _new_rule(cyc: _Cycle, rid: str, motif: Motif, draft: RuleDraft, conf: float
         updated=cyc.now,
         distiller=draft.distiller,
         llm=draft.llm,
+        flags=[Flag(kind=k, reason=_FLAG_REASONS[k](motif), at=cyc.now)  # type: ignore[arg-type]
+               for k in draft.flags if k in _FLAG_REASONS],
     )
+
+
+_FLAG_REASONS = {
+    NEEDS_DIRECTIVE: lambda m: "no fix recurred across sessions (or none the draft could name): "
+    "the rule states the failure; a reviewer writes the directive",
+    DESTRUCTIVE: lambda m: "the observed fix is destructive: "
+    + "; ".join(motif_facts(m).destructive or ["deletes, forces, bypasses or escalates"]),
+}
 
 
 def _gate(cyc: _Cycle, rule: Rule, motif: Motif, items: list[EvidenceItem], conf: float) -> None:
@@ -317,6 +410,8 @@ def _gate(cyc: _Cycle, rule: Rule, motif: Motif, items: list[EvidenceItem], conf
         cyc.decide(rule, "quarantine", why, motif_id=motif.id)
         return
     trust = average_trust(motif)
+    if rule.needs_directive or rule.destructive:
+        return  # a reviewer decides: no directive yet, or a destructive fix
     if p.auto_approve and conf >= p.auto_approve_confidence and trust >= p.auto_approve_trust:
         rule.status = "approved"
         cyc.decide(
@@ -364,7 +459,7 @@ def _reinforce(cyc: _Cycle, rule: Rule, motif: Motif) -> None:
                 motif_id=motif.id,
                 details=details,
             )
-    if motif.cross_agent and rule.scope.agents != "fleet":
+    if _fleet(motif) and rule.scope.agents != "fleet":
         rule.scope.agents = "fleet"
         cyc.decide(
             rule,
@@ -409,12 +504,21 @@ def _retire(cyc: _Cycle, rule: Rule, live_sessions: set[str] | None) -> None:
     cyc.decide(rule, "propose_retirement", reason, motif_id=ev.motif_id)
 
 
+def _same_words(a: str, b: str) -> bool:
+    return " ".join(a.lower().strip(" .").split()) == " ".join(b.lower().strip(" .").split())
+
+
 def _pairs(cyc: _Cycle) -> None:
-    active = [r for r in cyc.rules.values() if r.status in ACTIVE]
+    active = [r for r in cyc.rules.values() if r.status in ACTIVE and r.directive]
     for a, b in combinations(active, 2):
-        if not (cyc.own(a) or cyc.own(b)) or not _scopes_overlap(a.scope, b.scope):
+        if not (cyc.own(a) or cyc.own(b)):
             continue
-        if conflict(a.directive, b.directive):
+        same = _same_words(a.directive, b.directive)
+        if not same and not _scopes_overlap(a.scope, b.scope):
+            continue
+        if same:  # one rule however their scopes differ
+            kind, action, why = "merge", "propose_merge", "says the same as"
+        elif conflict(a.directive, b.directive):
             kind, action, why = "conflict", "flag_conflict", "contradicts"
         elif near_duplicate(a.directive, b.directive):
             kind, action, why = "merge", "propose_merge", "nearly duplicates"
@@ -424,7 +528,8 @@ def _pairs(cyc: _Cycle) -> None:
         for x, y in ((a, b), (b, a)):
             if not cyc.own(x) or any(f.kind == kind and y.id in f.related for f in x.flags):
                 continue
-            reason = f"{x.id} {why} {y.id} in the same scope"
+            where = "" if same and not _scopes_overlap(a.scope, b.scope) else " in the same scope"
+            reason = f"{x.id} {why} {y.id}{where}"
             x.flags.append(
                 Flag(
                     kind=kind, reason=reason, at=cyc.now, related=[y.id], details={"evidence": both}
@@ -457,10 +562,17 @@ def dream(
     for motif in chosen:
         rule = cyc.rule_for(motif)
         if rule is None:
+            seeded = cyc.restated(motif)
+            if seeded is not None:
+                _restates(cyc, seeded, motif)
+                continue
             items = evidence_for(motif) if evidence_for else []
             _propose(cyc, motif, distiller, fallback, items)
         else:
             _reinforce(cyc, rule, motif)
+            if rule.needs_directive and motif_facts(motif).cls != "none":
+                items = evidence_for(motif) if evidence_for else []
+                _add_directive(cyc, rule, motif, distiller, fallback, items)
     for rule in list(cyc.rules.values()):
         if cyc.own(rule):
             _retire(cyc, rule, live_sessions)

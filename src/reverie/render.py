@@ -5,7 +5,8 @@ agent, orders them by trust-weighted confidence, groups them by tool, fills a
 typed :class:`RenderContext` and renders a jinja2 template with it.
 
 - **In scope**: status ``approved`` only (proposed, rejected, retired and
-  quarantined rules never render); the rule's tenant is the tenant (or ``*``,
+  quarantined rules never render, nor a rule still flagged ``needs-directive``);
+  the rule's tenant is the tenant (or ``*``,
   which only seeded rules may use); its agents are ``fleet`` or include the
   agent. Without an agent only ``fleet`` rules render, since the prompt may
   reach any agent. Nothing crosses tenants.
@@ -131,8 +132,9 @@ def trust_weight(rule: Rule, trust: TrustSettings) -> float:
 
 
 def in_scope(rule: Rule, tenant: str, agent: str | None) -> bool:
-    """Approved, this tenant's (or seeded for every tenant), and for this agent or the fleet."""
-    if rule.status != "approved":
+    """Approved with a directive, this tenant's (or seeded for every tenant), and for this
+    agent or the fleet. A rule still waiting for its directive never renders."""
+    if rule.status != "approved" or not rule.directive or rule.needs_directive:
         return False
     if rule.scope.tenant != tenant and not (rule.scope.tenant == "*" and rule.seeded):
         return False

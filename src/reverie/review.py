@@ -5,7 +5,9 @@ status comes from here (or from the dream's explicit auto-approve policy).
 Every decision names its reviewer, is appended to the rule's ``history`` and
 to the audit log, and bumps the rule's ``version``. Editing changes only the
 words (title, directive, when, because): the evidence stays, and the history
-records the old and the new text.
+records the old and the new text. A rule flagged ``needs-directive`` (no fix
+recurred) cannot be approved until an edit gives it a directive; that edit
+resolves the flag.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pydantic import ValidationError
 from reverie.audit import AuditLog
 from reverie.errors import ConfigError, InputError
 from reverie.models import CurationDecision
-from reverie.rulebook import HistoryEntry, Rule, find_rule, write_rule
+from reverie.rulebook import NEEDS_DIRECTIVE, HistoryEntry, Rule, find_rule, write_rule
 from reverie.settings import Settings
 
 __all__ = ["EDITABLE", "Decision", "resolve_reviewer", "review"]
@@ -85,12 +87,20 @@ def review(
             )
         details["changes"] = {k: {"old": getattr(rule, k), "new": v} for k, v in changes.items()}
         data = rule.model_dump() | changes | {"notes": rule.notes}
+        if changes.get("directive", "").strip() and rule.needs_directive:
+            data["flags"] = [f for f in data["flags"] if f["kind"] != NEEDS_DIRECTIVE]
+            details["resolved"] = NEEDS_DIRECTIVE
         try:
             rule = Rule.model_validate(data)
         except ValidationError as exc:
             err = exc.errors()[0]
             raise InputError(f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from exc
     else:
+        if decision == "approve" and rule.needs_directive:
+            raise InputError(
+                f"cannot approve {rule_id}: it has no directive yet (no fix recurred); write "
+                f"one first: reverie review edit {rule_id} --directive TEXT --reason TEXT"
+            )
         details["status"] = [rule.status, STATUS_AFTER[decision]]
         rule.status = STATUS_AFTER[decision]  # type: ignore[assignment]
         if decision in ("retire", "reject"):

@@ -41,10 +41,14 @@ from pydantic import (
 from reverie.errors import InputError
 
 __all__ = [
+    "DESTRUCTIVE",
+    "NEEDS_DIRECTIVE",
     "RULE_STATUSES",
     "EventRef",
     "Evidence",
+    "FactPattern",
     "Flag",
+    "FlagKind",
     "HistoryEntry",
     "LLMRecord",
     "Rule",
@@ -135,16 +139,56 @@ class HistoryEntry(_Model):
     _tz = field_validator("at")(_utc)
 
 
-class Flag(_Model):
-    """An open question for a reviewer: a proposed retirement, a conflict or a merge."""
+FlagKind = Literal["retire", "conflict", "merge", "needs-directive", "destructive"]
+NEEDS_DIRECTIVE = "needs-directive"
+DESTRUCTIVE = "destructive"
 
-    kind: Literal["retire", "conflict", "merge"]
+
+class Flag(_Model):
+    """An open question for a reviewer.
+
+    ``retire``, ``conflict`` and ``merge`` are the dream's proposals.
+    ``needs-directive``: no fix recurred (or the distiller named none of the
+    observed facts), so the rule states the failure and waits for a reviewer
+    to write its directive; it is never approved or rendered before that.
+    ``destructive``: the observed fix deletes, forces, bypasses checks or
+    escalates; it is never auto-approved, and a reviewer's approval keeps the
+    flag visible.
+    """
+
+    kind: FlagKind
     reason: str
     at: datetime
     related: list[str] = Field(default_factory=list)
     details: dict[str, Any] = Field(default_factory=dict)
 
     _tz = field_validator("at")(_utc)
+
+
+class FactPattern(_Model):
+    """What a mined rule says, for a seeded rule to recognise a restatement of itself.
+
+    A motif whose fix facts (:class:`reverie.mine.facts.FixFacts`) have one of
+    ``classes``, a ``fix`` that is or starts with one of ``fix`` (any when
+    empty) and a ``failed`` action that is or starts with one of ``failed``
+    (any when empty) restates the seeded rule: the dream adds its evidence to
+    the seeded rule instead of proposing a new one.
+    """
+
+    classes: list[str] = Field(min_length=1)
+    fix: list[str] = Field(default_factory=list)
+    failed: list[str] = Field(default_factory=list)
+
+    def matches(self, cls: str, fix: str | None, failed: str | None) -> bool:
+        """Whether facts of class ``cls`` with this ``fix`` and ``failed`` restate the rule."""
+
+        def hit(value: str | None, options: list[str]) -> bool:
+            if not options:
+                return True
+            low = (value or "").lower()
+            return any(low == o.lower() or low.startswith(o.lower() + " ") for o in options)
+
+        return cls in self.classes and hit(fix, self.fix) and hit(failed, self.failed)
 
 
 class LLMRecord(_Model):
@@ -162,7 +206,7 @@ class Rule(_Model):
 
     id: str = Field(pattern=ID_PATTERN)
     title: str = Field(min_length=3, max_length=120)
-    directive: str = Field(min_length=5, max_length=400)
+    directive: str = Field(default="", max_length=400)
     when: str = Field(min_length=3)
     because: str = Field(min_length=3)
     scope: Scope
@@ -176,6 +220,10 @@ class Rule(_Model):
     distiller: str = "template"
     llm: LLMRecord | None = None
     flags: list[Flag] = Field(default_factory=list)
+    matches: list[FactPattern] = Field(
+        default_factory=list,
+        description="Seeded rules: the mined facts that restate this rule (merged into it).",
+    )
     history: list[HistoryEntry] = Field(default_factory=list)
     notes: str = Field(default="", exclude=True)
 
@@ -191,7 +239,31 @@ class Rule(_Model):
     @field_validator("directive")
     @classmethod
     def _imperative_sentence(cls, value: str) -> str:
+        if not value.strip():
+            return ""
+        if len(value.strip()) < 5:
+            raise ValueError("must be at least 5 characters (or empty, with needs-directive)")
         return check_directive_form(value)
+
+    @model_validator(mode="after")
+    def _directive_or_waiting(self) -> Rule:
+        if not self.directive and not self.open_flags(NEEDS_DIRECTIVE):
+            raise ValueError(
+                "directive: is empty; write one, or flag the rule needs-directive"
+            )
+        if self.directive and self.open_flags(NEEDS_DIRECTIVE):
+            raise ValueError("directive: a rule with a directive cannot be needs-directive")
+        if self.status == "approved" and not self.directive:
+            raise ValueError("status: approved needs a directive (write it with review edit)")
+        return self
+
+    @property
+    def needs_directive(self) -> bool:
+        return bool(self.open_flags(NEEDS_DIRECTIVE))
+
+    @property
+    def destructive(self) -> bool:
+        return bool(self.open_flags(DESTRUCTIVE))
 
     @model_validator(mode="after")
     def _star_tenant_only_seeded(self) -> Rule:
@@ -206,7 +278,8 @@ class Rule(_Model):
 FIELD_FIXES = {
     "id": "use R- followed by four or more digits, the same as the file name (R-0007)",
     "status": f"use one of {', '.join(RULE_STATUSES)}",
-    "directive": "write one imperative sentence on one line, e.g. 'Run the formatter first.'",
+    "directive": "write one imperative sentence on one line, e.g. 'Run the formatter first.' "
+    "(empty only while the rule is flagged needs-directive)",
     "confidence": "use a number from 0 to 1",
     "scope": "give tenant, agents (a list of names or 'fleet') and tools (a list)",
 }
@@ -225,7 +298,10 @@ def _body(rule: Rule) -> str:
     lines = [
         f"# {rule.title}",
         "",
-        f"**Directive:** {rule.directive}",
+        f"**Directive:** {rule.directive}"
+        if rule.directive
+        else "**Directive:** none yet: no fix recurred. Write it with "
+        f"`reverie review edit {rule.id} --directive TEXT`.",
         "",
         f"**When:** {rule.when}",
         "",
@@ -245,6 +321,8 @@ def _body(rule: Rule) -> str:
 def render_rule(rule: Rule) -> str:
     """The rule's file text: deterministic, so writing an unchanged rule changes no byte."""
     data = rule.model_dump(mode="json")
+    if not data["matches"]:
+        del data["matches"]  # only seeded rules carry patterns; others keep their old shape
     front = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     text = f"---\n{front}---\n{_body(rule)}"
     if rule.notes.strip():

@@ -3,8 +3,8 @@
 The CLI (and the web app) call :func:`load_settings` once at the entry and pass
 the :class:`Settings` down; library code never reads the file or the
 environment on its own. Credentials never live in the file: they come from
-the environment (``REVERIE_NEO4J_*``/``ANTHROPIC_API_KEY``) when an object that
-needs them is built.
+the environment (``REVERIE_NEO4J_*``, ``ANTHROPIC_API_KEY``, or the variable
+``[distill] api_key_env`` names) when an object that needs them is built.
 """
 
 from __future__ import annotations
@@ -13,7 +13,15 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from reverie.errors import ConfigError, WorkspaceNotFound
 
@@ -83,12 +91,39 @@ class DreamSettings(_Section):
 
 
 class DistillSettings(_Section):
-    mode: Literal["offline", "anthropic"] = Field(
-        default="offline",
-        description="offline: jinja2 templates; anthropic: Claude via the SDK (ANTHROPIC_API_KEY).",
+    """Which distiller writes a rule's words (``mode`` is the old name of ``provider``)."""
+
+    provider: Literal["template", "anthropic", "openai"] = Field(
+        default="template",
+        validation_alias=AliasChoices("provider", "mode"),
+        description=(
+            "template: jinja2 templates, offline; anthropic: Claude via the SDK "
+            "(ANTHROPIC_API_KEY); openai: an OpenAI-compatible server at base_url."
+        ),
     )
-    model: str = "claude-sonnet-4-6"
+    model: str = Field(
+        default="claude-sonnet-4-6", description="The model; required for provider openai."
+    )
     max_tokens: int = Field(default=1024, ge=64)
+    base_url: str | None = Field(
+        default=None,
+        description="openai: the server, e.g. http://127.0.0.1:11434/v1 (Ollama); none: OpenAI.",
+    )
+    api_key_env: str = Field(
+        default="OPENAI_API_KEY",
+        description='openai: the NAME of the variable holding the key; "" for a server without.',
+    )
+
+    @field_validator("provider", mode="before")
+    @classmethod
+    def _old_mode(cls, value: object) -> object:
+        return "template" if value == "offline" else value
+
+    @model_validator(mode="after")
+    def _openai_model(self) -> DistillSettings:
+        if self.provider == "openai" and "model" not in self.model_fields_set:
+            raise ValueError('provider "openai" needs a model: set [distill] model = "..."')
+        return self
 
 
 class ReviewSettings(_Section):

@@ -259,7 +259,110 @@ def test_a_check_that_passes_on_the_next_attempt_is_recovered_by_the_program_it_
     found = detect_session("t", "a", s.events)
     fixes = recover_session("t", s.events, found)
     # [CREDO] passed at the second attempt (which failed with [DIALYZER] only); of the
-    # commands run before it, `mix credo` is the one the failure names
+    # commands run before it, `mix credo` is the one the failure names, named as invoked
     assert [c.summary for c in fixes] == [
-        "ran `mix credo` first", "ran `mix dialyzer` first; changed arguments",
+        "ran `mix credo --strict` first", "ran `mix dialyzer` first; changed arguments",
     ]
+
+
+def test_timeouts_syntax_and_format_errors_are_failures_even_when_nothing_flags_them():
+    s = Session()
+    s.user("task")
+    s.bash("ping 8.8.8.8", "\nEXECUTION TIMED OUT")
+    s.bash("make test", "", exit_code=124)
+    s.bash("pytest -x", "Killed", exit_code=137)
+    s.bash("npm test", "Command timed out after 2m 0.0s", is_error=True)
+    s.bash("echo 'it's done", "/bin/bash: line 1: unexpected EOF while looking for matching `''\n"
+           "/bin/bash: line 2: syntax error: unexpected end of file")
+    s.bash("ls (x", "/bin/sh: 1: Syntax error: \"(\" unexpected", exit_code=2)
+    s.bash("for x in ; do", "(eval):1: parse error near `do'", is_error=True)
+    s.bash("Should be:", "Please always provide EXACTLY ONE action in triple backticks, found 2 "
+           "actions.\n\nPlease format your action in triple backticks.")
+    s.bash("", "no fenced block at all", is_error=True, flags='["format_error"]')
+    assert kinds(s) == [
+        ("timeout", "output", "ping"),
+        ("timeout", "exit_code", "make test"),
+        ("timeout", "exit_code", "pytest"),
+        ("timeout", "is_error", "npm test"),
+        ("syntax_error", "output", "echo"),
+        ("syntax_error", "exit_code", "ls"),
+        ("syntax_error", "is_error", None),
+        ("format_error", "output", None),  # the action never ran: no program failed
+        ("format_error", "is_error", None),
+    ]
+
+
+def test_scaffold_notices_on_any_tool():
+    s = Session()
+    s.user("task")
+    s.call("edit", {"command": "str_replace", "path": "/a.c", "old_str": "x", "new_str": "y"},
+           "ERROR:\nNo replacement was performed, old_str `x` did not appear verbatim in /a.c.")
+    s.call("edit", {"command": "str_replace", "path": "/a.c"},
+           "ERROR:\nParameter `old_str` is required for command: str_replace.")
+    s.call("run_ipython", {"code": "edit_file_by_replace('/a.tsx', 'x', 'y')"},
+           "[Your proposed edit has introduced new syntax error(s). Please retry.]\n/a.tsx:22")
+    s.call("open", {"command": "open src/Missing.java"}, "File src/Missing.java not found")
+    s.call("find_file", {"command": "find_file A.java src"}, "Directory src not found")
+    s._add(kind="tool_result", trust="tool", tool="error", is_error=True,
+           text="Parameter 'command' is expected to be one of ['view', 'create'].",
+           flags='["scaffold_error"]')  # OpenHands' error observation: no call, no skip
+    s.call("Read", {"file_path": "/notes.md"}, "     1→ERROR: see below")
+    assert [(k, d) for k, d, _ in kinds(s)] == [
+        ("tool_error", "output"),
+        ("format_error", "output"),
+        ("syntax_error", "output"),
+        ("file_not_found", "output"),
+        ("file_not_found", "output"),
+        ("format_error", "is_error"),
+    ]
+
+
+def test_a_file_that_mentions_a_timeout_or_a_syntax_error_is_no_failure():
+    source = (
+        "import subprocess\n"
+        "def test_slow_command_times_out():\n"
+        "    out = run('sleep 9')\n"
+        "    assert out == 'EXECUTION TIMED OUT'\n"
+        "EXECUTION TIMED OUT\n"
+        "Command timed out after 5s\n"
+        "/bin/bash: line 4: syntax error: unexpected end of file\n"
+        "Traceback (most recent call last):\n"
+        "    assert 'connection timed out' in caplog.text\n"
+    )
+    s = Session()
+    s.user("task")
+    s.bash("cat tests/test_run.py", source)
+    s.bash("grep -n 'timed out' -r tests | head", source)
+    s.call("Read", {"file_path": "tests/test_run.py"}, source)
+    s.bash("cat missing.py", "cat: missing.py: No such file or directory")  # the reader's own
+    s.bash("python check.py", source)  # no file dump: the lines are the program's own words
+    assert kinds(s) == [
+        ("file_not_found", "output", "cat"),
+        ("timeout", "output", "python"),
+    ]
+
+
+def test_a_flagged_failure_that_names_a_timeout_test_is_no_timeout():
+    s = Session()
+    s.user("task")
+    s.bash("pytest", "FAILED tests/test_http.py::test_timeout - AssertionError: timeout not raised",
+           exit_code=1)
+    s.bash("curl -m 5 http://x", "curl: (28) Connection timed out after 5001 milliseconds",
+           exit_code=28)
+    s._add(kind="tool_result", trust="tool", tool="Bash", text="", is_error=True)
+    assert [k for k, _, _ in kinds(s)] == ["exit_code", "timeout", "empty_result"]
+
+
+def test_retries_that_time_out_or_do_not_parse_are_no_fix():
+    s = Session()
+    s.user("build it")
+    s.bash("make", "Exit code 2\nmake: *** [all] Error 2", is_error=True)
+    s.bash("make -j8", "\nEXECUTION TIMED OUT")
+    s.bash("make -j1 'all", "/bin/bash: line 1: unexpected EOF while looking for matching `''")
+    found = detect_session("t", "a", s.events)
+    assert [f.kind for f in found] == ["exit_code", "timeout", "syntax_error"]
+    assert recover_session("t", s.events, found) == []
+    fixed = s.bash("make -j1 all", "done")
+    found = detect_session("t", "a", s.events)
+    fixes = recover_session("t", s.events, found)
+    assert fixes and {c.event_id for c in fixes} == {s.events[s.events.index(fixed) - 1].id}

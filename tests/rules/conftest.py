@@ -1,8 +1,10 @@
 """Fixtures for the rule book tests: motifs built by hand, workspaces, the LLM guard.
 
-Real model calls are impossible here: every ``anthropic.Anthropic`` built while
-a test runs must use a :class:`~reverie.llm_replay.ReplayTransport`, or the
-test fails at once (and ``ANTHROPIC_API_KEY`` is removed by the top conftest).
+Real model calls are impossible here: every ``anthropic.Anthropic`` and
+``openai.OpenAI`` built while a test runs must use a
+:class:`~reverie.llm_replay.ReplayTransport`, or the test fails at once (and
+``ANTHROPIC_API_KEY``, ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` are removed
+by the top conftest).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import anthropic
+import openai
 import pytest
 
 from reverie.audit import AuditLog
+from reverie.distill import EvidenceItem
 from reverie.dream import DreamPolicy
 from reverie.ids import make_id
 from reverie.llm_replay import ReplayTransport
@@ -31,17 +35,20 @@ FORMAT_TEMPLATE = (
 
 @pytest.fixture(autouse=True)
 def no_real_llm_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Fail any test that builds an Anthropic client without the replay transport."""
-    real_init = anthropic.Anthropic.__init__
+    """Fail any test that builds an Anthropic or OpenAI client without the replay transport."""
+    for cls in (anthropic.Anthropic, openai.OpenAI):
+        monkeypatch.setattr(cls, "__init__", _guarded(cls.__name__, cls.__init__))
+    yield
 
-    def guarded(self: anthropic.Anthropic, *args: Any, **kwargs: Any) -> None:
+
+def _guarded(name: str, real_init: Any) -> Any:
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> None:
         http = kwargs.get("http_client")
         if not isinstance(getattr(http, "_transport", None), ReplayTransport):
-            raise AssertionError("a test built an Anthropic client without a ReplayTransport")
+            raise AssertionError(f"a test built an {name} client without a ReplayTransport")
         real_init(self, *args, **kwargs)
 
-    monkeypatch.setattr(anthropic.Anthropic, "__init__", guarded)
-    yield
+    return guarded
 
 
 def make_motif(
@@ -111,3 +118,102 @@ def policy() -> DreamPolicy:
 def mk() -> Any:
     """The :func:`make_motif` factory (test modules cannot import conftest by name)."""
     return make_motif
+
+
+def _case(signature: str, text: str, facts: dict[str, Any], **motif: Any) -> Any:
+    evidence = [
+        EvidenceItem(
+            role="failure",
+            trust="tool",
+            file="/data/s1.jsonl",
+            line=10,
+            event_id="ev-s1",
+            text=text,
+        )
+    ]
+    return make_motif(signature=signature, **motif).model_copy(update={"facts": facts}), evidence
+
+
+_DOCKER = {
+    "cls": "ran_first",
+    "failed": "docker push",
+    "fix": "docker login",
+    "sessions": 2,
+    "of": 2,
+    "rate": 1.0,
+    "verified": True,
+    "error": "denied: requested access to the resource is denied",
+}
+_DENIED = "denied: requested access to the resource is denied"
+LLM_CASES: dict[str, Any] = {
+    # a flag of the same program: `mix credo --strict` fixed `mix credo`
+    "credo": lambda: _case(
+        "sig-credo",
+        "12 refactoring opportunities, 3 code readability issues.\n"
+        "Use `--strict` to show all issues, `--help` for options.",
+        {
+            "cls": "flag",
+            "failed": "mix credo",
+            "fix": "mix credo --strict",
+            "flag": "--strict",
+            "flag_action": "added",
+            "sessions": 3,
+            "of": 3,
+            "rate": 1.0,
+            "verified": True,
+            "error": "mix credo reported issues that only --strict lists",
+        },
+        program="mix credo",
+        template="<NUM> refactoring opportunities, <NUM> code "
+        "readability issues.\nUse `--strict` to show all issues, `--help` for options.",
+        fix=None,
+        sessions=("s1", "s2", "s3"),
+    ),
+    # ran first: `docker login` fixed `docker push` (the model's answer names neither)
+    "docker": lambda: _case(
+        "sig-docker", _DENIED, _DOCKER, program="docker push", template=_DENIED, fix=None
+    ),
+    # the user's correction, quoted as user-trust data
+    "user": lambda: _case(
+        "sig-user",
+        "git push origin main",
+        {
+            "cls": "user",
+            "failed": "git push",
+            "rejected": "git push origin main",
+            "quote": "don't push to main, open a pull request",
+            "sessions": 2,
+            "of": 2,
+            "rate": 1.0,
+            "error": "the user rejected the push",
+            "quote_ref": {"event_id": "ev-u1", "file": "/data/s1.jsonl", "line": 42},
+        },
+        program="git push",
+        kind="correction",
+        fix=None,
+        template="The user doesn't want to proceed with this tool use.",
+    ),
+    # mined before facts existed: FixFacts() of class none
+    "none": lambda: _case(
+        "sig-none",
+        "FAILED tests/test_x.py::test_y - AssertionError",
+        {},
+        program="pytest",
+        template="FAILED <PATH> - AssertionError",
+        fix=None,
+    ),
+    # OpenAI only: the JSON answer as the message's text (a server that ignored tool_choice)
+    "text": lambda: _case(
+        "sig-text", _DENIED, _DOCKER, program="docker push", template=_DENIED, fix=None
+    ),
+    # OpenAI only: arguments that are not JSON
+    "malformed": lambda: _case(
+        "sig-malformed", _DENIED, _DOCKER, program="docker push", template=_DENIED, fix=None
+    ),
+}
+
+
+@pytest.fixture
+def llm_case() -> Any:
+    """``llm_case(name)``: a motif with fix facts and its evidence, as recorded for the LLMs."""
+    return lambda name: LLM_CASES[name]()

@@ -12,7 +12,8 @@ An event has ``action`` + ``args`` or ``observation`` + ``content`` + ``extras``
 ``run_ipython``, ``read``, ``edit``, ``browse``...) become ``tool_call`` events
 named by the action, their observations ``tool_result`` events (``exit_code``
 from ``extras.metadata.exit_code`` or ``exit_code``; ``browse`` output is
-``external``). An ``error`` observation (ErrorObservation) is an error result.
+``external``). An ``error`` observation (ErrorObservation) is an error result
+of the call it answers (named by that call's tool).
 Bookkeeping events (``recall``, agent state changes, ``null`` observations)
 are skipped. Source lines: the JSONL line of the run, or the 1-based index in
 a replay array.
@@ -113,6 +114,7 @@ class _Converter:
         self.lines = lines
         self.open_calls: list[str] = []
         self.by_native: dict[str, str] = {}
+        self.call_tools: dict[str, str] = {}
         self.seen_responses: set[str] = set()
         self.acted = False
 
@@ -192,6 +194,7 @@ class _Converter:
             usage=usage,
         )
         self.open_calls.append(call_id)
+        self.call_tools[call_id] = action
         if "id" in e:
             self.by_native[str(e["id"])] = call_id
 
@@ -210,12 +213,14 @@ class _Converter:
         exit_code = to_int(metadata.get("exit_code", extras.get("exit_code", e.get("exit_code"))))
         is_error = kind == "error" or exit_code not in (None, 0)
         key = f"e{e['id']}" if "id" in e else f"h{i}"
+        # an ErrorObservation answers a call: it is that tool's result, not a tool "error"
+        tool = self.call_tools.get(call_id or "", kind) if kind == "error" else kind
         self.events.add(
             "tool_result",
-            tool_trust(kind),
+            tool_trust(tool),
             line,
             key,
-            tool=kind,
+            tool=tool,
             call_id=call_id,
             text=as_text(e.get("content")),
             exit_code=exit_code,

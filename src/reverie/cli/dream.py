@@ -49,8 +49,12 @@ def current_motifs(
 
 
 def make_distiller(settings: Settings) -> Distiller:
-    """The configured distiller: offline templates, or Claude when ``[distill] mode`` says so."""
-    if settings.distill.mode == "anthropic":
+    """The ``[distill] provider``: offline templates, Claude, or an OpenAI-compatible server."""
+    if settings.distill.provider == "openai":
+        from reverie.distill_openai import OpenAIDistiller
+
+        return OpenAIDistiller.from_settings(settings)
+    if settings.distill.provider == "anthropic":
         from reverie.distill_llm import LLMDistiller, anthropic_client
 
         return LLMDistiller(

@@ -24,8 +24,10 @@ from reverie.audit import AuditLog
 from reverie.distill import TemplateDistiller
 from reverie.dream import DreamPolicy, dream
 from reverie.evaluate.signatures import assign_with_texts
+from reverie.mine.causes import signature_causes
 from reverie.mine.fixes import fixes_by_signature
 from reverie.mine.motifs import build_motifs
+from reverie.mine.pipeline import signature_raws
 from reverie.models import TRUST_CLASSES, Correction, Failure, Motif, Signature
 from reverie.rule_evidence import event_refs, evidence_items, fetch_events
 from reverie.rulebook import Rule, load_rules
@@ -214,6 +216,8 @@ def train_rules(
         failed_sessions=sum(known),
         known_sessions=len(known),
         fixes=fixes_by_signature(failures, corrections),
+        causes=signature_causes(failures),
+        raws=signature_raws(failures),
     )
     policy = DreamPolicy.from_settings(settings)
     with tempfile.TemporaryDirectory(prefix="reverie-eval-") as tmp:

@@ -4,21 +4,61 @@
 records, each ``OBSERVED_IN`` one event, with a ``kind`` and the ``detector``
 that found it:
 
-=============  ===========================================================  =================
-detector       what it looks for                                            kinds
-=============  ===========================================================  =================
-``is_error``   a tool result the scaffold flagged as an error               tool_error, exit_code,
-                                                                            timeout, rejection
-``exit_code``  a non-zero exit code (field or a leading "Exit code N")      exit_code, timeout
-``output``     unflagged shell output with a traceback, a test-runner or    traceback, test_failure,
-               compiler failure, "command not found", permission or         compile_error, ...
-               missing-file errors, a time-out
-``user``       a user turn right after an agent action that interrupts,     interruption, correction
-               rejects or redirects it ("no, ...", "use X instead"): a
-               correction needs a tool call in the agent's turn that did
-               not fail itself
-``outcome``    the session's outcome failed (reward 0, unresolved)          failed_outcome
-=============  ===========================================================  =================
+=============  ======================================================  ======================
+detector       what it looks for                                       kinds
+=============  ======================================================  ======================
+``is_error``   a tool result the scaffold flagged as an error          tool_error, exit_code,
+                                                                       timeout, rejection,
+                                                                       empty_result, ...
+``exit_code``  a non-zero exit code (field or a leading "Exit code     exit_code, timeout, ...
+               N")
+``output``     unflagged output with a scaffold's or a shell's         format_error, timeout,
+               notice (below); unflagged shell output with a           syntax_error, traceback,
+               traceback, a test-runner or compiler failure, "command  test_failure,
+               not found", permission or missing-file errors, a        compile_error, ...
+               time-out
+``user``       a user turn right after an agent action that            interruption,
+               interrupts, rejects or redirects it ("no, ...", "use X  correction
+               instead"): a correction needs a tool call in the
+               agent's turn that did not fail itself
+``outcome``    the session's outcome failed (reward 0, unresolved)     failed_outcome
+=============  ======================================================  ======================
+
+A result that did not do what was asked is a failure even when nothing
+flags it, so that a retry ending so is never counted as a fix. The kind
+says what the result shows, whichever detector found it:
+
+==================  ==========================================================================
+kind                what the result shows (scaffolds where the shared data has it)
+==================  ==========================================================================
+``timeout``         the call ran out of time: SWE-agent's ``EXECUTION TIMED OUT``,
+                    mini-swe-agent's "timed out and has been killed", SWE-agent 1.x's "was
+                    cancelled because it took more than N seconds", "Command timed out",
+                    exit codes 124 and 137 (:data:`TIMEOUT_EXIT_CODES`)
+``syntax_error``    the shell could not parse the command (``syntax error: unexpected end of
+                    file``, ``syntax error near unexpected token``, ``unexpected EOF while
+                    looking for matching``, zsh's ``parse error``), or the scaffold's linter
+                    refused an edit ("Your proposed edit has introduced new syntax error(s)",
+                    SWE-agent and OpenHands)
+``format_error``    the scaffold could not run the action as written: mini-swe-agent's
+                    "Please always provide EXACTLY ONE action", SWE-agent's "Your output could
+                    not be parsed", OpenHands' "Parameter `old_str` is required" and "Invalid
+                    `view_range` parameter", an event flagged ``format_error`` by its adapter;
+                    no program ran, so its failure names none
+``file_not_found``  SWE-agent's ``open`` / ``find_file`` / ``search_dir`` notice "File x not
+                    found", "Directory x not found"
+``tool_error``      an editor's notice that starts with a bare ``ERROR:`` line (OpenHands'
+                    "No replacement was performed ...")
+``empty_result``    a result flagged as an error with no text and no exit code
+==================  ==========================================================================
+
+Notices at the start of a result count for every tool. A shell's syntax
+error or a time-out line counts anywhere in a command's output, except in a
+file's text: when every program of the command prints files (``cat``,
+``grep``, ``open``, ... :data:`READERS`) or the tool is no shell (a read
+tool), only the first and last lines are the program's own words, and only
+they are read (also for the output checks), so a test file that mentions
+"timed out" is no time-out.
 
 Scaffold artefacts are not failures of their own:
 
@@ -28,9 +68,10 @@ Scaffold artefacts are not failures of their own:
 - "[Request interrupted by user for tool use]" right after a rejected tool
   use repeats the rejection; only the rejection counts.
 - Events flagged as demonstrations or scaffold prompts (flags ``demo``,
-  ``is_demo``, ``system_prompt``, ``scaffold``, ``template``) and system
-  messages are skipped, so SWE-agent / mini-swe-agent demonstration text
-  never becomes a failure. Only user turns of trust ``user`` or ``operator``
+  ``is_demo``, ``system_prompt``, ``scaffold``, ``template``, by exact name:
+  OpenHands' ``scaffold_error`` is a failure) and system messages are
+  skipped, so SWE-agent / mini-swe-agent demonstration text never becomes a
+  failure. Only user turns of trust ``user`` or ``operator``
   can be corrections, and never the session's first user turn (the task).
 - A user turn corrects an action only when the agent's turn made a tool
   call and its last call did not fail. After a failed call the user's words
@@ -51,9 +92,11 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import orjson
+
 from reverie.ids import make_id
 from reverie.mine.normalize import split_sections, unescape
-from reverie.mine.program import command_of, is_shell_tool, program_of
+from reverie.mine.program import command_of, is_shell_tool, program_of, programs_of
 from reverie.models import Failure
 from reverie.store.mining_base import MiningEvent
 
@@ -68,7 +111,66 @@ _REJECTION = re.compile(
     re.I,
 )
 _EXIT_LINE = re.compile(r"^\s*(?:Exit code|exit code:|exited with code)\s*(-?\d+)", re.I)
-_TIMEOUT = re.compile(r"timed out|\btimeout\b|deadline exceeded|took too long", re.I)
+TIMEOUT_EXIT_CODES = frozenset({124, 137})
+"""``timeout`` exits 124 when it stops a command, 137 (128 + SIGKILL) when it kills one."""
+_TIMEOUT = re.compile(
+    r"timed out after|(?:command|connection|operation|read|request) timed out|deadline exceeded",
+    re.I,
+)
+"""A time-out in the words of a flagged result (not the bare word "timeout": test names)."""
+_START_NOTICES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.S))
+    for kind, pattern in (
+        # the scaffold could not run the action as written
+        (
+            "format_error",
+            r"Please always provide EXACTLY ONE action|Your output could not be parsed|"
+            r"Your output was not formatted correctly|"
+            r"Parameter [`'][\w-]+[`'] is (?:required|expected to be one of)|"
+            r"Invalid [`'][\w-]+[`'] parameter",
+        ),
+        # an edit the scaffold's linter refused (SWE-agent, OpenHands)
+        ("syntax_error", r"\[?Your proposed edit has introduced new syntax error"),
+        (
+            "timeout",
+            r"EXECUTION TIMED OUT|The last command <command>.*?</command> timed out|"
+            r"The command .{1,2000}? was cancelled because it took more than \d+ seconds|"
+            r"\[?Command timed out\b",
+        ),
+        # SWE-agent's open / find_file / search_dir on a missing path
+        ("file_not_found", r"(?:File|Directory) \S+ not found[ \t]*(?:\n|$)"),
+    )
+)
+"""Notices a scaffold writes at the start of a result, whatever the tool."""
+_BARE_ERROR = re.compile(r"(?:ERROR|Error):[ \t]*\n\s*(?=\S)")
+"""An editor's error notice: ``ERROR:`` alone, the message on the next line (OpenHands)."""
+_SHELL_SYNTAX = (
+    r"^(?:[\w./-]*/)?(?:(?:ba|z|da|k|a)?sh|\(eval\))(?::[^\n:]{0,40}){0,3}: "
+    r"(?:syntax error(?: near unexpected token|: )|Syntax error: |parse error(?: near|:)|"
+    r"unexpected EOF while looking for matching|[Uu]nterminated quoted string)"
+)
+"""A shell's own syntax error: bash, sh (dash), zsh, ``(eval)``; not a program's words."""
+_LINE_NOTICES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "timeout",
+        re.compile(
+            r"^\s*EXECUTION TIMED OUT\s*$|^\s*\[?Command timed out\b|"
+            r"timed out and has been killed|was cancelled because it took more than \d+ seconds",
+            re.M,
+        ),
+    ),
+    ("syntax_error", re.compile(_SHELL_SYNTAX, re.M)),
+)
+"""Notices on a line of their own, anywhere in a command's output."""
+_LINE_KEYWORDS = ("TIMED OUT", "timed out", "took more than", "yntax error", "parse error",
+                  "unexpected EOF", "nterminated quoted")
+READERS = frozenset(
+    {"cat", "head", "tail", "less", "more", "nl", "bat", "tac", "grep", "egrep", "fgrep", "rg",
+     "ag", "ack", "awk", "sed", "jq", "yq", "xxd", "od", "strings", "diff", "open", "goto",
+     "scroll_up", "scroll_down", "search_file", "search_dir", "find_file", "view", "git show",
+     "git diff", "git log", "git grep", "git blame"}
+)
+"""Programs that print files: their output is mostly the file's text, not their own words."""
 _OUTPUT_CHECKS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.M))
     for kind, pattern in (
@@ -86,7 +188,11 @@ _OUTPUT_CHECKS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"error\[E\d+\]|error TS\d+:|^\S+:\d+:\d+: (?:fatal )?error:|^SyntaxError:|"
             r"== Compilation error|\(CompileError\)|^error: could not compile",
         ),
-        ("timeout", r"[Tt]imed out after|[Cc]ommand timed out|deadline exceeded"),
+        (
+            "timeout",
+            r"[Tt]imed out after|[Cc]ommand timed out|deadline exceeded|"
+            r"(?:Connection|Operation|Read) timed out",
+        ),
         ("tool_error", r"^npm ERR!|^fatal: |^error: |^Error: "),
     )
 )
@@ -120,8 +226,112 @@ def _body(text: str) -> str:
     return _EXIT_LINE.sub("", text, count=1).strip()
 
 
-def scan_output(text: str) -> str | None:
+def _ends(text: str) -> str:
+    """The first and the last non-empty line: what a file's reader wrote around the file."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    return "\n".join(lines[:1] + lines[1:][-1:])
+
+
+def notice_kind(text: str, dump: bool = False) -> str | None:
+    """The kind of failure a scaffold's or a shell's notice in ``text`` reports, or ``None``.
+
+    Notices a scaffold writes at the start of a result count for any tool: a
+    format error, an edit its linter refused, a time-out, SWE-agent's "File x
+    not found", an editor's bare ``ERROR:`` line with the message after it. A
+    shell's syntax error or a time-out notice on a line of its own counts
+    anywhere in the output; in a ``dump`` (a file's text printed by ``cat``,
+    ``grep``, ``open`` or a read tool) only on its first or last line.
+
+    >>> notice_kind("Please always provide EXACTLY ONE action in triple backticks, found 2.")
+    'format_error'
+    >>> notice_kind("\\nEXECUTION TIMED OUT")
+    'timeout'
+    >>> notice_kind("/bin/bash: line 4: syntax error: unexpected end of file")
+    'syntax_error'
+    >>> notice_kind("ERROR:\\nNo replacement was performed, old_str `x` did not appear verbatim")
+    'tool_error'
+    >>> notice_kind("ERROR:\\nParameter `old_str` is required for command: str_replace.")
+    'format_error'
+    >>> notice_kind("File src/App.java not found")
+    'file_not_found'
+    >>> notice_kind("1: x = 1\\n2: # bash: line 4: syntax error: unexpected end of file\\n3: y",
+    ...             dump=True) is None
+    True
+    """
+    head = text.lstrip()[:3000]
+    bare = _BARE_ERROR.match(head)
+    if bare:
+        head = head[bare.end() :]
+    found = next((kind for kind, pattern in _START_NOTICES if pattern.match(head)), None)
+    if found or bare:
+        return found or "tool_error"
+    if not any(k in text for k in _LINE_KEYWORDS):
+        return None
+    lines = _ends(text) if dump else text
+    return next((kind for kind, pattern in _LINE_NOTICES if pattern.search(lines)), None)
+
+
+def failure_kind(
+    text: str, exit_code: int | None, is_error: bool, notice: str | None, scanned: str | None
+) -> str | None:
+    """The kind of a tool result's failure: a notice's kind first, then the exit code.
+
+    >>> failure_kind("", 124, False, None, None)
+    'timeout'
+    >>> failure_kind("make: *** [all] Error 2", 2, True, None, None)
+    'exit_code'
+    >>> failure_kind("", None, True, None, None)
+    'empty_result'
+    >>> failure_kind("/bin/sh: 1: Syntax error: EOF in backquote substitution", 2, True,
+    ...              "syntax_error", None)
+    'syntax_error'
+    """
+    if notice is not None:
+        return notice
+    if exit_code in TIMEOUT_EXIT_CODES:
+        return "timeout"
+    if not is_error and exit_code in (None, 0):
+        return scanned
+    if _TIMEOUT.search(text[:500]):
+        return "timeout"
+    if exit_code not in (None, 0):
+        return "exit_code"
+    return "tool_error" if _body(text) else "empty_result"
+
+
+def _is_dump(text: str, shell: bool, command: str | None) -> bool:
+    """Whether ``text`` is a file's text: any result of a tool that is no shell, or the
+    output of a command whose every program prints files (see :data:`READERS`). The
+    command is parsed only when the text has something to look at."""
+    if not shell:
+        return True
+    if not any(k in text for k in _LINE_KEYWORDS) and not any(k in text for k in _KEYWORDS):
+        return False
+    programs = programs_of(command)
+    return bool(programs) and all(p in READERS or p.split()[0] in READERS for p in programs)
+
+
+def _command(call: MiningEvent | None, tool: str | None) -> str | None:
+    """The command line of a call, if it has one (shell tools, SWE-agent's commands)."""
+    if call is None or not call.tool_input:
+        return None
+    if is_shell_tool(tool) or '"c' in call.tool_input or call.tool_input[:1] != "{":
+        return command_of(call.tool_input)
+    return None
+
+
+def _exit_code(ev: MiningEvent, text: str) -> int | None:
+    """The result's exit code: its field, else a leading "Exit code N" line."""
+    if ev.exit_code is not None:
+        return ev.exit_code
+    found = _EXIT_LINE.match(text)
+    return int(found.group(1)) if found else None
+
+
+def scan_output(text: str, dump: bool = False) -> str | None:
     """The failure kind that unflagged shell output shows, or ``None``.
+
+    In a ``dump`` (see :func:`notice_kind`) only the first and the last line count.
 
     >>> scan_output("Traceback (most recent call last):\\n  File ...\\nValueError: x")
     'traceback'
@@ -129,7 +339,12 @@ def scan_output(text: str) -> str | None:
     'test_failure'
     >>> scan_output("5 tests, 0 failures") is None
     True
+    >>> dump = "x = 1\\nTraceback (most recent call last):\\n  raise X\\ny = 2"
+    >>> scan_output(dump, dump=True) is None, scan_output(dump) is None
+    (True, False)
     """
+    if dump:
+        text = _ends(text)
     if not any(k in text for k in _KEYWORDS) or not _ANY_OUTPUT.search(text):
         return None
     for kind, pattern in _OUTPUT_CHECKS:
@@ -164,10 +379,22 @@ def correction_kind(text: str) -> str | None:
     return None
 
 
+def _flags(ev: MiningEvent) -> frozenset[str]:
+    """The event's flags (stored as a JSON list); exact names, so ``scaffold_error`` is
+    not ``scaffold``."""
+    if not ev.flags:
+        return frozenset()
+    try:
+        flags = orjson.loads(ev.flags)
+    except orjson.JSONDecodeError:
+        return frozenset({ev.flags})
+    return frozenset(flags) if isinstance(flags, list) else frozenset({str(flags)})
+
+
 def _skipped(ev: MiningEvent) -> bool:
     if ev.role == "system":
         return True
-    return bool(ev.flags) and any(flag in ev.flags for flag in SKIP_FLAGS)
+    return bool(ev.flags) and not _flags(ev).isdisjoint(SKIP_FLAGS)
 
 
 def _time(ms: int | None) -> datetime | None:
@@ -209,21 +436,17 @@ class _SessionDetector:
         self.last_rejected = False
         if _SIBLING in text[:200]:
             return
-        command = None
-        if call is not None and call.tool_input and (
-            is_shell_tool(tool) or '"c' in call.tool_input or call.tool_input[:1] != "{"
-        ):
-            command = command_of(call.tool_input)
+        command = _command(call, tool)
         shell = is_shell_tool(tool) or command is not None
-        exit_code = ev.exit_code
-        if exit_code is None:
-            found = _EXIT_LINE.match(text)
-            exit_code = int(found.group(1)) if found else None
+        exit_code = _exit_code(ev, text)
         flagged = ev.is_error or exit_code not in (None, 0)
-        scanned = None if flagged or not (shell or tool is None) else scan_output(text)
+        dump = _is_dump(text, shell or tool is None, command)
+        notice = "format_error" if "format_error" in _flags(ev) else notice_kind(text, dump)
+        scan = not (flagged or notice) and (shell or tool is None)
+        scanned = scan_output(text, dump) if scan else None
         head = text[:500]
         rejected = ("user" in head or "reject" in head) and _REJECTION.search(head) is not None
-        if not (flagged or scanned or rejected):
+        if not (flagged or scanned or rejected or notice):
             return
         program = program_of(command, text) if shell and command else None
         if rejected:
@@ -231,22 +454,17 @@ class _SessionDetector:
             self.failure(ev, "rejection", "is_error" if ev.is_error else "output", tool,
                          program, text)
             return
-        if exit_code == 1 and not ev.is_error and program in NO_MATCH_PROGRAMS:
+        if notice is None and exit_code == 1 and program in NO_MATCH_PROGRAMS and (
+            not ev.is_error or not _body(text)
+        ):
             return  # "no match" / "differs", not an error
-        if exit_code == 1 and program in NO_MATCH_PROGRAMS and not _body(text):
+        kind = failure_kind(text, exit_code, ev.is_error, notice, scanned)
+        if kind is None:
             return
-        if ev.is_error or exit_code not in (None, 0):
-            detector = "is_error" if ev.is_error else "exit_code"
-            if exit_code == 124 or _TIMEOUT.search(text[:500]):
-                kind = "timeout"
-            elif exit_code not in (None, 0):
-                kind = "exit_code"
-            else:
-                kind = "tool_error"
-            self.emit_parts(ev, kind, detector, tool, program, text)
-            return
-        if scanned is not None:
-            self.emit_parts(ev, scanned, "output", tool, program, text)
+        detector = "is_error" if ev.is_error else "exit_code" if exit_code else "output"
+        if kind == "format_error":
+            program = None  # the action never ran: no program failed
+        self.emit_parts(ev, kind, detector, tool, program, text)
 
     def emit_parts(
         self, ev: MiningEvent, kind: str, detector: str, tool: str | None,

@@ -35,11 +35,24 @@ class                     the evidence shows                                  ex
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["FIX_CLASSES", "Cause", "FixClass", "FixFacts", "fact_terms", "names_a_fact"]
+__all__ = [
+    "ENVIRONMENT_CAUSES",
+    "FIX_CLASSES",
+    "USER_KINDS",
+    "Cause",
+    "FixClass",
+    "FixFacts",
+    "build_facts",
+    "fact_terms",
+    "names_a_fact",
+    "plain_error",
+]
 
 FixClass = Literal[
     "ran_first", "ran_instead", "flag", "argument", "other_tool", "user", "environment", "none"
@@ -77,6 +90,10 @@ class FixFacts(_Model):
         default=None, description="The failed action: a program with its subcommand, or a tool."
     )
     error: str = Field(default="", description="The failure's decisive line, in plain words.")
+    error_example: bool = Field(
+        default=False,
+        description="``error`` is one real failure of several that vary too much to merge.",
+    )
     fix: str | None = Field(
         default=None,
         description=(
@@ -112,6 +129,12 @@ class FixFacts(_Model):
     destructive: list[str] = Field(
         default_factory=list,
         description="Why following the fix everywhere could do harm (deletes, forces, ...).",
+    )
+    task_known: int = Field(
+        default=0, ge=0, description="Sessions with the fix whose outcome is known."
+    )
+    task_failed: int = Field(
+        default=0, ge=0, description="Of those, sessions whose task still failed."
     )
     cause: Cause | None = None
 
@@ -168,3 +191,109 @@ def names_a_fact(directive: str, facts: FixFacts) -> bool:
         if t and t in low:
             return True
     return False
+
+
+USER_KINDS = frozenset({"correction", "interruption", "rejection"})
+"""Motif kinds where the user, not a tool, stopped the agent."""
+ENVIRONMENT_CAUSES = frozenset({"missing_command", "missing_toolchain", "missing_env"})
+"""Root causes in the environment, not in the agent's call: nothing the agent did fixed them."""
+_FIX_CLASS = {
+    "command": "ran_first",
+    "invocation": "ran_instead",
+    "flag": "flag",
+    "field": "argument",
+    "instead": "other_tool",
+}
+
+
+def plain_error(template: str, raws: Sequence[str]) -> tuple[str, bool]:
+    """The failure in plain words, and whether it is one example of varying failures.
+
+    Placeholders become the value every failure agrees on, else plain words
+    (:func:`reverie.mine.normalize.humanize`). When the template's own words
+    were generalized away (two or more ``<*>`` slots), the most common real
+    failure line is quoted as an example instead.
+
+    >>> plain_error("- E999 <*> <*> <*>", ["- E999 SyntaxError: invalid syntax",
+    ...             "- E999 IndentationError: unexpected indent",
+    ...             "- E999 SyntaxError: invalid syntax"])
+    ('E999 SyntaxError: invalid syntax', True)
+    """
+    from reverie.mine.normalize import humanize
+
+    if template.count("<*>") >= 2 and raws:
+        common = Counter(r.strip() for r in raws if r.strip()).most_common(1)
+        if common:
+            return humanize(common[0][0], [common[0][0]]), True
+    return humanize(template, raws), False
+
+
+def build_facts(motif: Any, error: str | None = None) -> FixFacts:
+    """The facts of a mined motif (a :class:`~reverie.models.Motif`), from its recovery.
+
+    Mining's recovery names the consistent part of the fixes (``basis``, see
+    :mod:`reverie.mine.fixes`); only a consistent part makes a fix class, and
+    a motif whose root cause is the environment without one is ``environment``.
+    A fix that let the call pass while the task still failed in every session
+    with a known outcome (at least two) is no fix: ``none``, the observed fix
+    kept in ``fix`` for the reviewer.
+    ``error`` is the failure in plain words (default: the template's decisive
+    line with its placeholders as plain words).
+
+    >>> from reverie.models import Motif
+    >>> m = Motif(id="m", tenant="t", tool="Bash", program="docker push", kind="exit_code",
+    ...           template="denied: requested access to the resource is denied",
+    ...           signature_ids=["s"], sessions=["a", "b"], agents=["x"], support=2,
+    ...           trust_support=1.2, recovery={"basis": "command", "value": "docker login",
+    ...           "consistent": True, "sessions": 2, "rate": 1.0, "kind": "retry"})
+    >>> f = build_facts(m)
+    >>> f.cls, f.failed, f.fix, f.sessions, f.of, f.verified
+    ('ran_first', 'docker push', 'docker login', 2, 2, True)
+    """
+    from reverie.mine.destructive import destructive_reasons
+    from reverie.mine.normalize import humanize
+
+    rec: dict[str, Any] = dict(motif.recovery or {})
+    failed = motif.program or motif.tool
+    facts = FixFacts(
+        failed=failed,
+        error=error if error is not None else humanize(motif.template, []),
+        of=len(motif.sessions),
+        rate=float(rec.get("rate") or 0.0),
+        named=bool(rec.get("named")),
+        cause=Cause.model_validate(motif.cause) if motif.cause else None,
+    )
+    basis = rec.get("basis") if rec.get("consistent") else None
+    value = rec.get("value")
+    if motif.kind in USER_KINDS:
+        facts.cls = "user"
+        facts.rejected = failed
+        if rec.get("kind") == "user" and rec.get("fix"):
+            facts.quote = str(rec["fix"])
+        facts.sessions = len(motif.sessions)
+    elif basis in _FIX_CLASS and value:
+        outcomes = rec.get("outcomes") or {}
+        facts.task_known = int(outcomes.get("known") or 0)
+        facts.task_failed = int(outcomes.get("failed") or 0)
+        facts.cls = _FIX_CLASS[basis]  # type: ignore[assignment]
+        facts.sessions = int(rec.get("sessions") or 0)
+        facts.verified = True  # recovery counts a fix only when its own result succeeded
+        if basis == "flag":
+            action, flag = str(value).split(" ", 1)
+            facts.flag, facts.flag_action = flag, action  # type: ignore[assignment]
+            facts.fix = f"{failed} {flag}" if action == "added" else failed
+        elif basis == "field":
+            facts.argument, facts.helper = str(value), rec.get("helper")
+        else:
+            facts.fix = str(value)
+    elif facts.cause is not None and facts.cause.kind in ENVIRONMENT_CAUSES:
+        facts.cls = "environment"
+        facts.sessions = len(motif.sessions)
+    if facts.task_known >= 2 and facts.task_failed == facts.task_known:
+        facts.cls = "none"  # the call passed, but every task it was applied in still failed
+    for command in (facts.fix, facts.helper):
+        facts.destructive += destructive_reasons(command)
+    if facts.cls == "flag" and facts.flag_action == "added":
+        facts.destructive += destructive_reasons(f"{failed} {facts.flag}")
+    facts.destructive = list(dict.fromkeys(facts.destructive))
+    return facts

@@ -1,8 +1,9 @@
 """What a fix consists of, and which part of it recurs across a motif's sessions.
 
 A correction's summary (see :mod:`reverie.mine.recovery`) lists its parts,
-``"; "``-separated: ``ran `mix format` first``, ``added `--set-upstream```,
-``changed `payment_methods```, ``used `Glob` instead``, ``changed arguments``.
+``"; "``-separated: ``ran `mix format` first``, ``ran `npx tsc` instead of
+`tsc```, ``added `--set-upstream```, ``changed `payment_methods```, ``used
+`Glob` instead``, ``changed arguments``.
 Two sessions rarely fix a failure with the very same summary (a commit message
 changes, another file is read first), but they often share one part of it.
 :func:`choose_basis` counts each part over the distinct sessions it followed
@@ -11,8 +12,10 @@ a failure in and picks the part a rule can be built on:
 ========== ========================================== ========
 basis      part                                       priority
 ========== ========================================== ========
-command    a program run first that the failure text  5
+command    a program run first that the failure text  6
            names ("Run 'mix format' to fix", [CREDO])
+invocation another invocation of the failed program,  5
+           or another program in its place
 flag       a flag added or removed                    4
 field      an input field changed                     3
 command    any other program or tool run first        2
@@ -40,7 +43,7 @@ False
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -49,6 +52,7 @@ from reverie.models import Correction, Failure
 __all__ = [
     "NOOP_TOOLS",
     "Basis",
+    "bare_command",
     "choose_basis",
     "fixes_by_signature",
     "is_noop_tool",
@@ -71,8 +75,10 @@ _RUNNERS = frozenset(
     {"mix", "npm", "npx", "pnpm", "yarn", "bun", "python", "uv", "cargo", "go", "git", "make",
      "bash", "sh", "node", "bundle", "rake", "poetry", "pip", "dotnet", "gradle", "mvn", "run"}
 )
-_PART = re.compile(r"^(ran|added|removed|changed|used) `([^`]+)`(?: (first|instead))?$")
-_PRIORITY = {"named": 5, "flag": 4, "field": 3, "command": 2, "instead": 1}
+_PART = re.compile(
+    r"^(ran|added|removed|changed|used) `([^`]+)`(?: (first|instead)(?: of `([^`]+)`)?)?$"
+)
+_PRIORITY = {"named": 6, "invocation": 5, "flag": 4, "field": 3, "command": 2, "instead": 1}
 FixRow = tuple[str, str, str]  # (session id, correction kind, summary)
 
 
@@ -117,6 +123,8 @@ def parts(kind: str, summary: str) -> list[tuple[str, str]]:
 
     >>> parts("retry", "ran `Read` first; changed `old_string`")
     [('command', 'Read'), ('field', 'old_string')]
+    >>> parts("retry", "ran `npx tsc` instead of `tsc`")
+    [('invocation', 'npx tsc')]
     >>> parts("retry", "added `--set-upstream`; changed arguments")
     [('flag', 'added --set-upstream')]
     >>> parts("other_tool", "used `Glob` instead"), parts("user", "no, use pnpm")
@@ -129,8 +137,10 @@ def parts(kind: str, summary: str) -> list[tuple[str, str]]:
         found = _PART.match(piece.strip())
         if not found:
             continue
-        verb, value, _ = found.groups()
-        if verb == "ran":
+        verb, value, where, _ = found.groups()
+        if verb == "ran" and where == "instead":
+            out.append(("invocation", value))
+        elif verb == "ran":
             out.append(("command", value))
         elif verb == "used":
             out.append(("instead", value))
@@ -156,6 +166,8 @@ class Basis:
 def _phrase(kind: str, value: str) -> str:
     if kind == "command":
         return f"ran `{value}` first"
+    if kind == "invocation":
+        return f"ran `{value}` instead"
     if kind == "instead":
         return f"used `{value}` instead"
     if kind == "flag":
@@ -164,16 +176,44 @@ def _phrase(kind: str, value: str) -> str:
     return f"changed `{value}`"
 
 
+def bare_command(value: str) -> str:
+    """A command up to its first flag: the key under which invocations of it are counted.
+
+    >>> bare_command("mix dialyzer --format short"), bare_command("npx tsc")
+    ('mix dialyzer', 'npx tsc')
+    """
+    words = []
+    for word in value.split():
+        if word.startswith("-"):
+            break
+        words.append(word)
+    return " ".join(words) or value
+
+
 def choose_basis(rows: Sequence[FixRow], motif_sessions: int, text: str = "") -> Basis:
-    """The consistent part of ``rows`` (one per fixed failure) a rule can rest on."""
+    """The consistent part of ``rows`` (one per fixed failure) a rule can rest on.
+
+    Commands run first or instead are counted by program (``mix credo`` and
+    ``mix credo --strict`` are one part) and named as most often invoked.
+
+    >>> choose_basis([("s1", "retry", "ran `mix credo --strict` first"),
+    ...               ("s2", "retry", "ran `mix credo --strict` first; ran `ls` first"),
+    ...               ("s3", "retry", "ran `mix credo` first")], motif_sessions=3).value
+    'mix credo --strict'
+    """
     seen: dict[tuple[str, str], set[str]] = defaultdict(set)
+    variants: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for session, kind, summary in rows:
-        for part in parts(kind, summary):
-            seen[part].add(session)
+        for part_kind, value in parts(kind, summary):
+            command = part_kind in ("command", "invocation")
+            key = (part_kind, bare_command(value) if command else value)
+            seen[key].add(session)
+            variants[key][value] += 1
     need = max(2, (motif_sessions + 1) // 2)
     ranked = []
-    for (kind, value), sessions in seen.items():
-        named = kind == "command" and named_in(value, text)
+    for (kind, key), sessions in seen.items():
+        value = max(variants[(kind, key)].items(), key=lambda kv: (kv[1], len(kv[0])))[0]
+        named = kind == "command" and named_in(key, text)
         prio = _PRIORITY["named" if named else kind]
         ranked.append((len(sessions) >= need, prio, len(sessions), kind, value, named))
     if not ranked:

@@ -4,7 +4,8 @@
 (:meth:`~reverie.store.mining_base.MiningStore.failure_candidates`), detects
 failures and their recoveries in each session, assigns signatures, replaces
 the tenant's previous mining results in the store, and builds the motifs from
-the store's aggregates. It returns the motifs, best first, and stores them.
+the store's aggregates, one motif per root cause where the failures name one
+(:mod:`reverie.mine.causes`). It returns the motifs, best first, and stores them.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from operator import attrgetter
 
+from reverie.mine.causes import signature_causes
 from reverie.mine.detect import detect_session
 from reverie.mine.fixes import fixes_by_signature
 from reverie.mine.motifs import build_motifs
 from reverie.mine.recovery import recover_session
-from reverie.mine.signature import assign_signatures
+from reverie.mine.signature import assign_signatures, signature_source
 from reverie.models import Correction, Failure, Motif, Signature
 from reverie.settings import MineSettings, TrustSettings
 from reverie.store.mining_base import MiningEvent, MiningSession, MiningStore
@@ -95,9 +97,23 @@ def mine(
         failed_sessions=sum(known),
         known_sessions=len(known),
         fixes=fixes_by_signature(result.failures, result.corrections),
+        causes=signature_causes(result.failures),
+        raws=signature_raws(result.failures),
     )
     store.write_motifs(tenant, motifs)
     return motifs
+
+
+def signature_raws(failures: Iterable[Failure], limit: int = 50) -> dict[str, list[str]]:
+    """Each signature's unmasked failure lines (at most ``limit``), for plain-word facts."""
+    out: dict[str, list[str]] = {}
+    for failure in failures:
+        if failure.signature_id is None:
+            continue
+        lines = out.setdefault(failure.signature_id, [])
+        if len(lines) < limit:
+            lines.append(signature_source(failure))
+    return out
 
 
 def _checked(events: Iterable[MiningEvent]) -> Iterator[MiningEvent]:

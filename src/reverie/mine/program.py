@@ -2,11 +2,13 @@
 
 Shell tools (``Bash``, ``execute_bash``, ``bash``, ``shell`` ...) carry a whole
 command line. A signature is keyed by the program that failed, so
-:func:`program_of` splits the command into its simple commands (``&&``,
-``||``, ``;``, new lines; heredoc bodies dropped), ignores set-up steps
-(``cd``, ``export``, ``source`` ...), unwraps runners (``sudo``, ``uv run``,
-``npx``, ``python -m``) and names the program by its first word, plus the
-subcommand for tools that have them (git, npm, mix, cargo, go, docker ...).
+:func:`program_of` reads the command as shell (:func:`reverie.mine.shell.parse`:
+lists, pipelines, subshells, substitutions, ``bash -c`` scripts; heredoc bodies
+dropped), ignores set-up steps (``cd``, ``export``, ``source`` ...), unwraps
+runners (``sudo``, ``uv run``, ``npx``, ``python -m``, ``.venv/bin/``) and names
+the program by its first word, plus the subcommand for tools that have them
+(git, npm, mix, cargo, go, docker ...). A pipeline counts as its first program
+(``pytest | tail``: pytest); a ``$(...)`` is named only when its error speaks.
 When several commands remain, the first one the error output speaks for
 (``javac: command not found``: the first error is the cause) wins, then the
 last one whose subcommand it mentions, else the last one (with ``&&`` the
@@ -22,6 +24,8 @@ last one ran last).
 'pip install'
 >>> program_of("edit 10:12\\n    return x\\nend_of_edit")
 'edit'
+>>> program_of("cat data.json | jq .name", "jq: error (at <stdin>:0): Cannot index array")
+'jq'
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ import re
 from typing import Any
 
 import orjson
+
+from reverie.mine.shell import SimpleCommand, parse, script
 
 __all__ = ["command_of", "is_shell_tool", "program_of", "programs_of", "simple_commands"]
 
@@ -40,30 +46,13 @@ SHELL_TOOLS = frozenset(
         "run_in_terminal", "bash_tool", "container.exec", "run",
     }
 )
-SUBCOMMAND_TOOLS = frozenset(
-    {
-        "git", "npm", "yarn", "pnpm", "bun", "mix", "cargo", "go", "docker", "docker-compose",
-        "kubectl", "pip", "pip3", "poetry", "uv", "make", "gh", "bd", "bundle", "rake",
-        "rails", "dotnet", "mvn", "gradle", "terraform", "helm", "apt", "apt-get", "brew",
-        "conda", "deno", "composer", "rustup", "systemctl", "tmux", "hatch", "tox", "nox",
-    }
+_NAME = re.compile(r"^[a-z][a-z0-9._:-]*$")
+_FILTERS = frozenset(
+    {"head", "tail", "less", "more", "wc", "sort", "uniq", "tee", "cat", "column", "nl", "cut",
+     "tr", "fold", "fmt"}
 )
-_SETUP = frozenset(
-    {"cd", "pushd", "popd", "export", "set", "unset", "source", ".", "echo", "true", "sleep",
-     "printf", ":", "wait", "clear"}
-)
-_PREFIX = frozenset({"sudo", "time", "nohup", "exec", "command", "env", "nice", "xargs"})
-_RUNNERS = {("uv", "run"), ("poetry", "run"), ("pipenv", "run"), ("bundle", "exec"),
-            ("pnpm", "exec"), ("npm", "exec"), ("yarn", "dlx"), ("pnpm", "dlx")}
-_SHELL_WORDS = frozenset(
-    {"if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac",
-     "{", "}", "!", "[[", "]]"}
-)
-_EDIT_BLOCK = re.compile(r"^(\s*(?:edit|insert|append)\b[^\n]*)\n.*?^end_of_edit\s*$", re.S | re.M)
-_HEREDOC = re.compile(r"<<-?\s*(['\"]?)(\w+)\1[^\n]*\n.*?\n\s*\2\b", re.S)
-_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-_WORD = re.compile(r"^[a-z][a-z0-9._:-]*$")
-_GIT_OPTS_WITH_ARG = frozenset({"-C", "-c", "--git-dir", "--work-tree"})
+"""Pipeline stages that only page, count or copy the output before them: they never speak
+for an error."""
 
 
 def is_shell_tool(tool: str | None) -> bool:
@@ -96,37 +85,32 @@ def command_of(tool_input: Any) -> str | None:
 
 
 def simple_commands(command: str) -> list[list[str]]:
-    """Split a command line into simple commands (word lists); pipes keep their first part."""
-    command = command.replace("\\\n", " ")
-    if "end_of_edit" in command:
-        command = _EDIT_BLOCK.sub(r"\1", command)
-    if "<<" in command:
-        command = _HEREDOC.sub(" ", command)
-    out: list[list[str]] = []
-    for segment in _split_top(command, ("&&", "||", ";", "\n")):
-        first = _split_top(segment, ("|",))[0] if segment else segment
-        words = _words(first)
-        if words:
-            out.append(words)
-    return out
+    """The words of each simple command, as written (assignments and wrappers included),
+    unquoted, redirections dropped; a pipeline keeps its first command, ``$(...)`` is left
+    inside the word that holds it.
+
+    >>> simple_commands("cd /r && sudo make -j4 | tee log; bash -c 'npm test'")
+    [['cd', '/r'], ['sudo', 'make', '-j4'], ['bash', '-c', 'npm test'], ['npm', 'test']]
+    """
+    return [list(c.argv) for c in parse(command) if c.connector != "|" and not c.substitution]
 
 
 def program_of(command: str | None, output: str = "") -> str | None:
     """The program a command line ran (see the module docstring); ``None`` if it has none."""
-    if not command:
-        return None
-    named = [p for p in (_program(words) for words in simple_commands(command)) if p]
+    named = _named(command)
     if not named:
         return None
-    useful = [p for p in named if p.split()[0] not in _SETUP] or named
-    if len(useful) > 1 and output:
-        speaking = [(at, p) for p in useful if (at := _speaks(output, p)) is not None]
-        if speaking:  # the first error line is the cause; later ones follow from it
-            return min(speaking)[1]
-        mentioned = [p for p in useful if _mentions(output, p)]
-        if mentioned:
-            return mentioned[-1]
-    return useful[-1]
+    useful = _ran(named) or [c for c in named if not c.substitution]
+    if output:
+        speakers = [c for c in named if not (c.setup or c.head in _FILTERS or _wraps(c))]
+        if len({c.program for c in (*useful, *speakers)}) > 1:
+            found = _speaker(output, speakers)
+            if found is not None:
+                return found
+            mentioned = [c.program for c in useful if _mentions(output, c.program)]
+            if mentioned:
+                return mentioned[-1]
+    return useful[-1].program
 
 
 def programs_of(command: str | None) -> list[str]:
@@ -134,11 +118,58 @@ def programs_of(command: str | None) -> list[str]:
 
     >>> programs_of("mix format --check-formatted; echo '---'; mix credo --strict | tail")
     ['mix format', 'mix credo']
+    >>> programs_of("(cd web && npm ci) && bash -c 'npm test' && git push $(git remote)")
+    ['npm ci', 'npm test', 'git push']
     """
+    return [c.program for c in _ran(_named(command))]
+
+
+def _named(command: str | None) -> list[SimpleCommand]:
+    """The commands that name a program (not ``$VAR``); none when the line does not start
+    with one (prose such as ``The issue is in `elif` ...``: bash would fail on it)."""
     if not command:
         return []
-    named = [p for p in (_program(words) for words in simple_commands(command)) if p]
-    return [p for p in named if p.split()[0] not in _SETUP]
+    commands = parse(command)
+    first = next((c for c in commands if not c.substitution), None)
+    if first is None or not _NAME.match(first.head):
+        return []
+    return [c for c in commands if _NAME.match(c.head)]
+
+
+def _ran(commands: list[SimpleCommand]) -> list[SimpleCommand]:
+    """The programs run outside substitutions, set-up steps left out, a pipeline counted as
+    its first such one, a ``bash -c`` as the programs of its script."""
+    out = []
+    previous: dict[tuple[int, bool], SimpleCommand] = {}
+    for cmd in commands:
+        before = previous.get((cmd.depth, cmd.substitution))
+        previous[(cmd.depth, cmd.substitution)] = cmd
+        if cmd.setup or cmd.substitution:
+            continue
+        if cmd.connector == "|" and before is not None and not before.setup:
+            continue
+        out.append(cmd)
+    return [c for c in out if not _wraps(c)] or out
+
+
+def _wraps(cmd: SimpleCommand) -> bool:
+    """Whether ``cmd`` is a ``bash -c`` whose script ran commands (parsed after it)."""
+    inner = script(cmd)
+    return inner is not None and bool(parse(inner))
+
+
+def _speaker(output: str, commands: list[SimpleCommand]) -> str | None:
+    """The program with the first line in the output. Several with one name speak there
+    (``make clean && make``: ``make: *** [build] Error 2``): the last whose subcommand the
+    output mentions, else the first."""
+    places = ((_speaks(output, c.program), i) for i, c in enumerate(commands))
+    found = [(at, i) for at, i in places if at is not None]
+    if not found:
+        return None
+    first = min(found)[0]
+    tied = [commands[i].program for at, i in sorted(found) if at == first]
+    mentioned = [p for p in tied if _mentions(output, p)]
+    return mentioned[-1] if mentioned else tied[0]
 
 
 def _speaks(output: str, program: str) -> int | None:
@@ -158,93 +189,3 @@ def _speaks(output: str, program: str) -> int | None:
 def _mentions(output: str, program: str) -> bool:
     word = program.split()[-1]
     return re.search(r"\b" + re.escape(word) + r"\b", output, re.I) is not None
-
-
-def _program(words: list[str]) -> str | None:
-    words = _strip_prefix(words)
-    if not words:
-        return None
-    while words and words[0] in _SHELL_WORDS:
-        words = words[1:]
-    if not words:
-        return None
-    head = words[0].rsplit("/", 1)[-1]
-    rest = words[1:]
-    if head.startswith("python") and len(rest) >= 2 and rest[0] == "-m":
-        return _program(rest[1:])
-    if head in ("npx", "bunx", "pipx") and rest:
-        return _program([w for w in rest if not w.startswith("-")])
-    if head.startswith("python"):
-        head = "python"
-    sub = _subcommand(head, rest)
-    if (head, sub) in _RUNNERS:
-        return _program(rest[1:])
-    if not _WORD.match(head):
-        return None
-    return f"{head} {sub}" if sub else head
-
-
-def _subcommand(head: str, rest: list[str]) -> str | None:
-    if head not in SUBCOMMAND_TOOLS:
-        return None
-    i = 0
-    while i < len(rest):
-        word = rest[i]
-        if word in _GIT_OPTS_WITH_ARG:
-            i += 2
-            continue
-        if word.startswith("-"):
-            i += 1
-            continue
-        return word if _WORD.match(word) else None
-    return None
-
-
-def _strip_prefix(words: list[str]) -> list[str]:
-    i = 0
-    while i < len(words):
-        word = words[i]
-        if _ASSIGN.match(word) or word in _PREFIX:
-            i += 1
-        elif word == "timeout" and i + 1 < len(words):
-            i += 2
-        elif word.startswith("-") and i > 0 and words[i - 1] in _PREFIX:
-            i += 1
-        else:
-            break
-    return words[i:]
-
-
-def _words(segment: str) -> list[str]:
-    words: list[str] = []
-    for raw in segment.strip().split():
-        if raw[:1] in "<>" or raw[:2] in ("2>", "1>", "&>"):
-            break
-        words.append(raw.strip("'\"()"))
-    return [w for w in words if w]
-
-
-_TOKENS = re.compile(
-    r"'[^']*'?|\"(?:\\.|[^\"\\])*\"?|`[^`]*`?|\$\(|\)|&&|\|\||;|\n|\||[^'\"`$)&|;\n]+|."
-)
-
-
-def _split_top(text: str, separators: tuple[str, ...]) -> list[str]:
-    """Split ``text`` on separators that are outside quotes and ``$(...)``."""
-    if not any(sep in text for sep in separators):
-        return [text.strip()]
-    parts: list[str] = []
-    buf: list[str] = []
-    depth = 0
-    for tok in _TOKENS.findall(text):
-        if tok == "$(":
-            depth += 1
-        elif tok == ")" and depth:
-            depth -= 1
-        elif depth == 0 and tok in separators:
-            parts.append("".join(buf))
-            buf = []
-            continue
-        buf.append(tok)
-    parts.append("".join(buf))
-    return [p.strip() for p in parts if p.strip()] or [""]

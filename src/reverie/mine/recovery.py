@@ -7,12 +7,16 @@ For each failure in a session, :func:`recover_session` looks forward (at most
   the same program); for one check of a multi-check failure (``[CREDO]`` in
   a pre-commit hook's output), also the next call of the same action that
   fails only with *other* checks: that check passed. The correction's
-  summary says how its input differed from the failed call's: the commands
-  run first ("ran `mix format` first"), flags added or removed ("added
+  summary says how its input differed from the failed call's, reading both
+  command lines as shell (:mod:`reverie.mine.shell`): the commands run first,
+  in an earlier call or earlier in the same call (``docker login && docker
+  push``: "ran `docker login` first"), another launcher or name for the same
+  program ("ran `npx tsc` instead of `tsc`"), flags added or removed ("added
   `--set-upstream`"), changed fields of a structured input ("changed
-  `old_string`"), or "retried unchanged". Of the commands run in between,
-  those the failure text names ("Run 'mix format' to fix", "[CREDO]" for
-  ``mix credo``) win; else the last two;
+  `old_string`"), or "retried unchanged". Commands are named as invoked, with
+  their flags ("ran `mix credo --strict` first"). Of the commands run in
+  between, those the failure text names ("Run 'mix format' to fix",
+  "[CREDO]" for ``mix credo``) win; else the last two;
 - ``user``: the user's words, when the user corrected, interrupted or
   rejected the action (the correction turn itself, or the user turn that
   follows a rejection or an interruption). A user turn that is no correction
@@ -20,7 +24,12 @@ For each failure in a session, :func:`recover_session` looks forward (at most
   search: the agent's next successful retry is still the fix;
 - ``other_tool``: the first call after the failure used another tool or
   program, succeeded, and the failed action was not retried later ("used
-  `Glob` instead").
+  `Glob` instead"; for another program in the same shell tool, "ran `gradle
+  test` instead of `mvn test`").
+
+A fix counts only when its own result succeeded: a retry that timed out, hit a
+shell syntax error or a scaffold's format error is itself a detected failure
+(:mod:`reverie.mine.detect`) and never a fix.
 
 No-op and bookkeeping tools (``think``, ``TodoWrite``, ``Task``, ``AskUserQuestion``
 ..., see :data:`reverie.mine.fixes.NOOP_TOOLS`) are never a fix: they are
@@ -28,7 +37,8 @@ skipped, neither "used instead" nor "ran first".
 
 Summaries hold programs, flags and field names only (values masked), so the
 same fix reads the same in every session and recovery consistency can be
-counted. ``steps`` is the number of tool calls until the fix, ``tokens`` the
+counted; a user's correction keeps the user's words (redacted at ingest),
+which its rule quotes. ``steps`` is the number of tool calls until the fix, ``tokens`` the
 model tokens spent on the way.
 """
 
@@ -44,7 +54,8 @@ from reverie.ids import make_id
 from reverie.mine.detect import correction_kind
 from reverie.mine.fixes import is_noop_tool, name_level
 from reverie.mine.normalize import mask
-from reverie.mine.program import command_of, program_of, programs_of, simple_commands
+from reverie.mine.program import command_of, program_of
+from reverie.mine.shell import SimpleCommand, invocation, parse
 from reverie.mine.signature import USER_KINDS
 from reverie.models import Correction, Failure
 from reverie.store.mining_base import MiningEvent
@@ -66,15 +77,69 @@ def _decode(raw: str | None) -> Any:
         return raw
 
 
-def _flags(command: str) -> list[str]:
-    out = []
-    for words in simple_commands(command):
-        out.extend(mask(w) for w in words if w.startswith("-") and len(w) > 1)
+def _flags(cmd: SimpleCommand | None) -> list[str]:
+    return [mask(f) for f in cmd.flags] if cmd is not None else []
+
+
+def _target(commands: Sequence[SimpleCommand], program: str | None) -> int | None:
+    """Index of the command that runs ``program`` (the last such), else of the last program."""
+    hits = [i for i, c in enumerate(commands) if program and c.program == program]
+    if hits:
+        return hits[-1]
+    named = [i for i, c in enumerate(commands) if not c.setup]
+    return named[-1] if named else None
+
+
+def _launch(cmd: SimpleCommand) -> str:
+    """How a command was launched, without its flags: ``npx tsc``, ``python -m pytest``."""
+    out = ""
+    for part in (*cmd.launcher, cmd.program):
+        out += part if not out or out.endswith("/") else " " + part
     return out
 
 
+def shell_diff(old: str, new: str, program: str | None) -> list[str]:
+    """How a successful shell retry differs from the failed command line, in summary parts.
+
+    Commands the new line runs before the failed program (``docker login &&
+    docker push``) were *run first*; another launcher or another name for the
+    same program (``npx tsc`` for ``tsc``) was *run instead*; then the flags
+    added or removed; else "changed arguments".
+
+    >>> shell_diff("docker push app:1", "docker login && docker push app:1", "docker push")
+    ['ran `docker login` first']
+    >>> shell_diff("tsc --noEmit", "npx tsc --noEmit", "tsc")
+    ['ran `npx tsc` instead of `tsc`']
+    >>> shell_diff("mix credo", "mix credo --strict", "mix credo")
+    ['added `--strict`']
+    >>> shell_diff("git push", "git push -u origin main", "git push")
+    ['added `-u`']
+    """
+    before = [c for c in parse(old) if not c.substitution]
+    after = [c for c in parse(new) if not c.substitution]
+    i, j = _target(before, program), _target(after, program)
+    parts: list[str] = []
+    earlier = {c.program for c in before[: i if i is not None else len(before)]}
+    for cmd in after[: j if j is not None else 0]:
+        if not cmd.setup and cmd.program not in earlier and cmd.program != program:
+            parts.append(f"ran `{invocation(cmd)}` first")
+    was, now = (before[i] if i is not None else None), (after[j] if j is not None else None)
+    if was is not None and now is not None and (
+        was.launcher != now.launcher or was.head != now.head
+    ):
+        parts.append(f"ran `{_launch(now)}` instead of `{_launch(was)}`")
+    old_flags, new_flags = _flags(was), _flags(now)
+    added = [f for f in dict.fromkeys(new_flags) if f not in old_flags]
+    removed = [f for f in dict.fromkeys(old_flags) if f not in new_flags]
+    parts += [f"added `{f}`" for f in added[:3]] + [f"removed `{f}`" for f in removed[:3]]
+    if not parts and old.split() != new.split():
+        parts.append("changed arguments")
+    return list(dict.fromkeys(parts))
+
+
 def diff_inputs(
-    failed: Any, fixed: Any, shell: bool, ran_first: Sequence[str] = ()
+    failed: Any, fixed: Any, shell: bool, ran_first: Sequence[str] = (),
+    program: str | None = None,
 ) -> str:
     """How a successful retry's input differs from the failed one's, in words.
 
@@ -90,12 +155,7 @@ def diff_inputs(
     parts = [f"ran `{p}` first" for p in ran_first[-2:]]
     if shell:
         old, new = command_of(failed) or "", command_of(fixed) or ""
-        old_flags, new_flags = _flags(old), _flags(new)
-        added = [f for f in dict.fromkeys(new_flags) if f not in old_flags]
-        removed = [f for f in dict.fromkeys(old_flags) if f not in new_flags]
-        parts += [f"added `{f}`" for f in added[:3]] + [f"removed `{f}`" for f in removed[:3]]
-        if not added and not removed and old.split() != new.split():
-            parts.append("changed arguments")
+        parts += [p for p in shell_diff(old, new, program) if p not in parts]
     elif isinstance(failed, dict) and isinstance(fixed, dict):
         for key in sorted(set(failed) | set(fixed)):
             if key not in failed:
@@ -110,9 +170,14 @@ def diff_inputs(
 
 
 def _first_line(text: str | None) -> str:
-    """A user's words as a summary: the first line, masked like a template."""
+    """A user's words as a summary: their first line, as stored (redacted at ingest).
+
+    The words are what a rule quotes, so they are not masked; user corrections
+    are never counted as a recurring part of a fix (see :mod:`reverie.mine.fixes`).
+    """
     line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
-    return mask(line[: _MAX_SUMMARY * 2])[:_MAX_SUMMARY]
+    line = " ".join(line.split())
+    return line if len(line) <= _MAX_SUMMARY else line[: _MAX_SUMMARY - 1].rstrip() + "…"
 
 
 class _Calls:
@@ -204,16 +269,30 @@ def _recover_one(
         fixed = ok or calls.passed_check(ev, tag)
         if same and fixed and failure.kind not in USER_KINDS | {"rejection"}:
             ran_first = _ran_first(between, failure, shell, calls)
-            summary = diff_inputs(failed_input, _decode(ev.tool_input), shell, ran_first)
+            summary = diff_inputs(
+                failed_input, _decode(ev.tool_input), shell, ran_first, failure.program
+            )
             return "retry", j, summary, steps, tokens
-        if not first_call_checked and not same and ok and failure.kind not in USER_KINDS:
-            label = _program(ev, calls.programs) or ev.tool or "another tool"
-            if not _retried_later(events, j, window - (j - start), failure, calls):
-                return "other_tool", j, f"used `{label}` instead", steps, tokens
+        if (
+            not first_call_checked and not same and ok and failure.kind not in USER_KINDS
+            and not _retried_later(events, j, window - (j - start), failure, calls)
+        ):
+            return "other_tool", j, _instead(ev, failure, calls), steps, tokens
         first_call_checked = True
         if ok:
             between.append(ev)
     return None
+
+
+def _instead(ev: MiningEvent, failure: Failure, calls: _Calls) -> str:
+    """The summary of a call used in the failed one's place: another program run through
+    the same shell tool ("ran `gradle test` instead of `mvn test`"), else another tool."""
+    command = command_of(ev.tool_input) if failure.program and ev.tool == failure.tool else None
+    commands = [c for c in parse(command) if not c.setup] if command else []
+    if commands and failure.program:
+        return f"ran `{invocation(commands[-1])}` instead of `{failure.program}`"
+    label = _program(ev, calls.programs) or ev.tool or "another tool"
+    return f"used `{label}` instead"
 
 
 def _same_action(ev: MiningEvent, failure: Failure, calls: _Calls) -> bool:
@@ -231,26 +310,27 @@ def _same_action(ev: MiningEvent, failure: Failure, calls: _Calls) -> bool:
 def _ran_first(
     between: Sequence[MiningEvent], failure: Failure, shell: bool, calls: _Calls
 ) -> list[str]:
-    """Programs (shell) or tools run successfully before the fix.
+    """Programs (shell, as invoked: ``mix credo --strict``) or tools run successfully
+    before the fix.
 
     The last one the failure text names (whole, else by its own word), else the
     last two distinct.
     """
-    labels: list[str] = []
+    labels: dict[str, str] = {}  # program or tool -> how it was invoked, last seen
     for ev in between:
         command = command_of(ev.tool_input) if shell else None
-        found = programs_of(command) if command else []
+        found = [c for c in parse(command) if not c.setup] if command else []
         if shell and not found:
             continue
-        for label in found or [ev.tool or ""]:
+        pairs = [(c.program, invocation(c)) for c in found] or [(ev.tool or "", ev.tool or "")]
+        for label, invoked in pairs:
             if label and label != failure.program:
-                if label in labels:
-                    labels.remove(label)
-                labels.append(label)
+                labels.pop(label, None)
+                labels[label] = invoked
     levels = {label: name_level(label, failure.text) for label in labels}
     best = max(levels.values(), default=0)
     named = [label for label in labels if best and levels[label] == best]
-    return named[-1:] if named else labels[-2:]
+    return [labels[label] for label in (named[-1:] if named else list(labels)[-2:])]
 
 
 def _retried_later(

@@ -20,6 +20,12 @@ score                  definition
                        ``rate``: share of the motif's failures that this fix followed;
                        ``recovered``: share of failures followed by any fix;
                        ``consistency``: the fix's share among all fixes
+``recovery.outcomes``  how the sessions the fix was applied in ended (known, failed outcomes)
+``facts``              what a rule must name (:class:`reverie.mine.facts.FixFacts`): the fix
+                       class (run first, run instead, flag, argument, other tool, user,
+                       environment, none), the observed commands and flags, whether the
+                       fix is destructive, and the failure in plain words (placeholders
+                       given their value where every failure agrees, else plain words)
 ``cost``               mean ``steps`` (tool calls) and ``tokens`` until recovered, mean
                        ``seconds`` where times exist, and ``unrecovered`` failures
 ``first_seen``,        earliest and latest failure time
@@ -38,7 +44,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from reverie.mine.fixes import Basis, FixRow, choose_basis, parts, phrase_of
+from reverie.mine.facts import Cause, build_facts, plain_error
+from reverie.mine.fixes import Basis, FixRow, bare_command, choose_basis, parts, phrase_of
 from reverie.models import Motif, Signature
 from reverie.store.mining_base import FailureExample, RecoveryStat, SignatureStat
 
@@ -55,6 +62,8 @@ class MotifEvidence:
     recoveries: list[RecoveryStat] = field(default_factory=list)
     examples: list[FailureExample] = field(default_factory=list)
     fixes: list[FixRow] | None = None  # (session, kind, summary) per fixed failure
+    raws: list[str] = field(default_factory=list)  # unmasked failure lines (for plain words)
+    cause: Cause | None = None  # the root cause its signatures share (reverie.mine.causes)
 
 
 def lift(
@@ -85,15 +94,22 @@ def _basis(ev: MotifEvidence, fixes: Counter[tuple[str, str]], template: str) ->
     return choose_basis(rows, max(len(ev.sessions), 1), text)
 
 
+def _holds(key: tuple[str, str], basis: Basis) -> bool:
+    """Whether a fix (kind, summary) has the basis part (commands compared without flags)."""
+    def norm(kind: str, value: str) -> tuple[str, str]:
+        return kind, bare_command(value) if kind in ("command", "invocation") else value
+
+    want = norm(basis.kind or "", basis.value or "")
+    return any(norm(k, v) == want for k, v in parts(*key))
+
+
 def _representative(fixes: Counter[tuple[str, str]], basis: Basis) -> tuple[str, str, int]:
     """The most common full fix holding the basis part (ties: the shortest), and its count."""
     phrase = phrase_of(basis)
-    pool = {
-        key: n for key, n in fixes.items()
-        if phrase is None or (basis.kind, basis.value) in parts(*key)
-    } or dict(fixes)
+    pool = {key: n for key, n in fixes.items() if phrase is None or _holds(key, basis)}
+    pool = pool or dict(fixes)
     (kind, summary), top = max(pool.items(), key=lambda kv: (kv[1], -len(kv[0][1]), kv[0]))
-    held = sum(n for key, n in fixes.items() if phrase and (basis.kind, basis.value) in parts(*key))
+    held = sum(n for key, n in fixes.items() if phrase and _holds(key, basis))
     return kind, summary, held or top
 
 
@@ -138,8 +154,19 @@ def _recovery(ev: MotifEvidence, occurrences: int, template: str) -> tuple[dict,
             {"fix": s, "kind": k, "count": c}
             for (k, s), c in fixes.most_common(4) if (k, s) != (kind, summary)
         ][:3],
+        "outcomes": _fix_outcomes(ev, basis),
     }
     return recovery, cost
+
+
+def _fix_outcomes(ev: MotifEvidence, basis: Basis) -> dict[str, int]:
+    """How the sessions the basis fix was applied in ended: known outcomes, failed ones."""
+    if ev.fixes is None or basis.kind is None:
+        return {"known": 0, "failed": 0}
+    fixed = {s for s, kind, summary in ev.fixes if _holds((kind, summary), basis)}
+    ends = [ev.sessions[s][1] for s in fixed if s in ev.sessions]
+    known = [failed for failed in ends if failed is not None]
+    return {"known": len(known), "failed": sum(known)}
 
 
 def score_motif(
@@ -179,7 +206,7 @@ def score_motif(
          "file": x.file, "line": x.line}
         for x in picked[:3]
     ]
-    return Motif(
+    motif = Motif(
         id=motif_id,
         tenant=tenant,
         tool=main[1].tool,
@@ -199,4 +226,10 @@ def score_motif(
         lift=motif_lift,
         cross_agent=len(agents) >= min_agents,
         score=round(score, 3),
+        cause=ev.cause.model_dump() if ev.cause is not None else None,
     )
+    error, example = plain_error(motif.template, ev.raws[:200])
+    facts = build_facts(motif, error=error)
+    facts.error_example = example
+    motif.facts = facts.model_dump(mode="json")
+    return motif

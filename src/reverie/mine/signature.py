@@ -40,7 +40,7 @@ from reverie.mine.drain import TemplateMiner
 from reverie.mine.normalize import decisive_lines, error_class, mask, unescape
 from reverie.models import Failure, Signature
 
-__all__ = ["USER_KINDS", "assign_signatures", "signature_text"]
+__all__ = ["USER_KINDS", "assign_signatures", "signature_source", "signature_text"]
 
 _EXIT = re.compile(r"(?i)^exit code (-?\d+)")
 USER_KINDS = frozenset({"correction", "interruption"})
@@ -50,7 +50,11 @@ _KIND_CLASS = {
     "correction": "correction",
     "failed_outcome": "failed_outcome",
     "timeout": "timeout",
+    "syntax_error": "syntax_error",
+    "format_error": "format_error",
+    "empty_result": "empty_result",
 }
+"""Kinds that are their own error class (detection already read the notice)."""
 
 
 def signature_text(failure: Failure) -> tuple[str, str]:
@@ -64,16 +68,33 @@ def signature_text(failure: Failure) -> tuple[str, str]:
     text = unescape(failure.text)
     code = 1 if failure.kind == "exit_code" else None
     cls = _KIND_CLASS.get(failure.kind) or error_class(text, code)
-    lines = text.splitlines()
-    if lines and lines[0].endswith("]") and "[" in lines[0] and len(lines) > 1:
-        # one check of a multi-check output: "header [TAG]" then the check's body
-        line = lines[0] + " " + decisive_lines("\n".join(lines[1:]))
-    else:
-        line = decisive_lines(text)
+    line = signature_source(failure)
     if not line.strip():
         code = _EXIT.match(text.strip())
         return cls, f"exit code {code.group(1) if code else '?'} with no output"
     return cls, mask(line)
+
+
+def signature_source(failure: Failure) -> str:
+    """The unmasked line :func:`signature_text` masks: the raw text for
+    :func:`~reverie.mine.normalize.humanize` and
+    :func:`~reverie.mine.normalize.signature_values`.
+
+    >>> from reverie.models import Failure
+    >>> f = Failure(id="f", tenant="t", event_id="e", session_id="s", agent="a",
+    ...             kind="exit_code", detector="exit_code", tool="Bash", program="python",
+    ...             text="Traceback (most recent call last):\\nKeyError: 'k3'")
+    >>> signature_source(f), signature_text(f)
+    ("KeyError: 'k3'", ('KeyError', 'KeyError: <STR>'))
+    """
+    if failure.kind in USER_KINDS or failure.kind == "failed_outcome":
+        return signature_text(failure)[1]
+    text = unescape(failure.text)
+    lines = text.splitlines()
+    if lines and lines[0].endswith("]") and "[" in lines[0] and len(lines) > 1:
+        # one check of a multi-check output: "header [TAG]" then the check's body
+        return lines[0] + " " + decisive_lines("\n".join(lines[1:]))
+    return decisive_lines(text)
 
 
 def assign_signatures(
