@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["conflict", "near_duplicate", "order_pair", "polarity", "similarity", "words"]
 
@@ -64,10 +65,12 @@ _STOP = frozenset(
 )
 
 
+@lru_cache(maxsize=16384)
 def _clean(text: str) -> str:
     return " ".join(text.lower().replace("`", " ").strip(" .!").split())
 
 
+@lru_cache(maxsize=16384)
 def polarity(directive: str) -> bool:
     """True for "do", False for "don't"."""
     text = _clean(directive) + " "
@@ -86,6 +89,7 @@ def _stem(word: str) -> str:
     return word.rstrip("e")
 
 
+@lru_cache(maxsize=16384)
 def words(text: str) -> frozenset[str]:
     """Content words, stemmed, without polarity and filler words."""
     text = _clean(text) + " "
@@ -100,6 +104,7 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
+@lru_cache(maxsize=16384)
 def order_pair(directive: str) -> tuple[frozenset[str], frozenset[str]] | None:
     """(first step, second step) for "A before B" / "A after B" directives, else None."""
     text = _clean(directive)

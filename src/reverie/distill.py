@@ -1,16 +1,22 @@
 """Distillation: a motif (and its quoted evidence) to a rule's text.
 
-Two distillers share one interface, :class:`Distiller`:
+Every distiller writes from the motif's fix facts
+(:class:`reverie.mine.facts.FixFacts`, see :func:`motif_facts`) and shares one
+interface, :class:`Distiller`:
 
 - :class:`TemplateDistiller` (the default) works offline and deterministically:
   jinja2 templates in ``prompts/distill/`` (``title.j2``, ``directive.j2``,
-  ``when.j2``, ``because.j2``) filled from the motif's program, error and
-  recovery (:class:`OfflineContext` lists every variable they may use).
+  ``when.j2``, ``because.j2``) filled from the facts (:class:`OfflineContext`
+  lists every variable they may use);
 - :class:`reverie.distill_llm.LLMDistiller` asks Claude through the official
-  ``anthropic`` SDK for a structured answer (see that module).
+  ``anthropic`` SDK, and :class:`reverie.distill_openai.OpenAIDistiller` any
+  OpenAI-compatible server through the ``openai`` SDK, for a structured answer.
 
-Both pass their draft through :func:`check_untrusted_copy`, which rejects a
-directive that copies a command or URL found only in ``external`` evidence.
+Every draft then goes through :func:`draft_flags` (``needs-directive`` when
+the directive names none of the observed facts or there are none: the
+directive is emptied; ``destructive`` when the fix is) and
+:func:`check_untrusted_copy`, which rejects a directive that copies a command
+or URL found only in ``external`` evidence.
 """
 
 from __future__ import annotations
@@ -18,14 +24,13 @@ from __future__ import annotations
 import contextlib
 import re
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel, ConfigDict, Field
 
 from reverie.errors import ConfigError, LLMError
 from reverie.mine.facts import FixFacts, build_facts, names_a_fact
-from reverie.mine.fixes import parts
 from reverie.models import Motif, TrustClass
 from reverie.resources import data_dir
 from reverie.rulebook import LLMRecord
@@ -39,7 +44,6 @@ __all__ = [
     "TemplateDistiller",
     "check_untrusted_copy",
     "prompt_dirs",
-    "recovery_fields",
 ]
 
 
@@ -129,83 +133,25 @@ def quote_evidence(text: str) -> str:
 
 USER_KINDS = frozenset({"correction", "interruption", "rejection"})
 """Motif kinds where the user, not a tool, stopped the agent."""
-_DERIVED_ORDER = ("command", "flag", "field", "instead")
+_INTENTS = (
+    ("deletes", "what is there should be replaced"),
+    ("discards", "the changes should be thrown away"),
+    ("forces", "what is there should be overwritten"),
+    ("bypasses", "skipping the checks is allowed"),
+    ("escalates", "running it as root is allowed"),
+    ("opens permissions", "everyone may write there"),
+    ("changes ownership", "the owner should change"),
+)
 
 
-def recovery_fields(recovery: dict[str, Any], sessions: int | None = None) -> dict[str, Any]:
-    """The recovery parts the templates use, from mining's ``Motif.recovery`` dict.
+def _intent(reasons: list[str]) -> str:
+    """When a destructive fix is right, from its reasons: "only where ..." .
 
-    Mining names the fix's consistent part (``basis``, ``value``, ``helper``,
-    ``sessions``, ``consistent``; see :mod:`reverie.mine.fixes`). Only a
-    consistent part fills ``command``, ``flag``, ``field`` or ``instead``; else
-    every one is ``None`` and the templates write a generic directive. Older
-    motifs without ``basis`` are read from ``fix`` ("ran `mix format` first;
-    changed arguments", "added `--set-upstream`", "used `Glob` instead"),
-    consistent when the fix followed at least half of the failures. A user's
-    words (``kind`` ``user``) are kept in ``quote`` only, never in ``summary``.
-    ``share`` is the part's share of the motif's ``sessions`` (else ``rate``).
-
-    >>> f = recovery_fields({"fix": "ran `mix format` first; changed arguments", "kind": "retry",
-    ...                      "rate": 0.5})
-    >>> f["command"], f["basis"], f["consistent"]
-    ('mix format', 'command', True)
-    >>> recovery_fields({"fix": "added `-c`", "kind": "retry", "rate": 0.5, "basis": None,
-    ...                  "consistent": False, "sessions": 1}, sessions=2)["flag"] is None
-    True
+    >>> _intent(["deletes files (rm)"]), _intent([])
+    ('what is there should be replaced', '')
     """
-    summary = next((str(recovery[k]) for k in ("fix", "summary", "text") if recovery.get(k)), "")
-    kind = str(recovery.get("kind") or "")
-    rate = recovery.get("rate", recovery.get("consistency"))
-    rate = float(rate) if isinstance(rate, int | float) else None
-    if "basis" in recovery:
-        basis, value = recovery.get("basis"), recovery.get("value")
-        consistent = bool(recovery.get("consistent")) and basis is not None
-        helper, count = recovery.get("helper"), recovery.get("sessions")
-    else:
-        found = dict(parts(kind, summary))  # the last of each kind, as mining lists them
-        basis = next((b for b in _DERIVED_ORDER if b in found), None)
-        value, helper, count = found.get(basis) if basis else None, None, None
-        consistent = basis is not None and (rate is None or rate >= 0.5)
-    if not consistent:
-        basis = value = helper = None
-    flag = str(value).split(" ", 1) if basis == "flag" and value else [None, None]
-    first_sentence = re.split(r"(?<=[.!?])\s+", summary.strip(), maxsplit=1)[0]
-    quote = _one_line(first_sentence.rstrip(".!?").replace('"', "'"), 160)
-    share = count / sessions if isinstance(count, int) and sessions else rate
-    return {
-        "kind": kind,
-        "basis": basis,
-        "command": value if basis == "command" else None,
-        "instead": value if basis == "instead" else None,
-        "field": value if basis == "field" else None,
-        "flag": flag[1],
-        "flag_action": {"added": "add", "removed": "remove"}.get(flag[0] or ""),
-        "helper": helper,
-        "consistent": consistent,
-        "sessions": count if isinstance(count, int) else None,
-        "share": round(min(share, 1.0), 3) if share is not None else None,
-        "summary": "" if kind == "user" else quote,
-        "quote": quote,
-        "rate": rate,
-    }
-
-
-def _one_line(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def error_line(template: str) -> str:
-    """The decisive line of a failure template: the first that reads like an error."""
-    lines = [ln.strip(" :\t") for ln in template.splitlines() if ln.strip(" :\t")]
-    pick = next((ln for ln in lines if re.search(_ERRORISH, ln, re.I)), lines[0] if lines else "")
-    pick = re.sub(r"</?[a-z][a-z_-]*>", "", pick).strip()  # <tool_use_error> wrappers
-    pick = re.split(r"(?<=[.!?])\s+(?=[A-Z])", pick, maxsplit=1)[0].replace('"', "'")
-    pick = pick.rstrip(" .")  # the sentence around it ends it
-    return _one_line(pick, 120) if pick else "the same failure"
-
-
-_ERRORISH = r"error|fail|denied|not found|invalid|cannot|refused|timeout"
+    found = [phrase for key, phrase in _INTENTS if any(r.startswith(key) for r in reasons)]
+    return " and ".join(dict.fromkeys(found)) or ("that is intended" if reasons else "")
 
 
 _VARIABLE = re.compile(r"^[A-Z][A-Z0-9]*_[A-Z0-9_]+$")
@@ -247,6 +193,7 @@ class OfflineContext(_Model):
     cause_kind: str | None
     cause_group: str | None
     cause_label: str | None
+    notice: bool
     task_known: int
     task_failed: int
     tried: str | None
@@ -254,6 +201,7 @@ class OfflineContext(_Model):
     cause_commands: list[str]
     cause_variables: list[str]
     destructive: list[str]
+    intent: str
 
     @classmethod
     def from_facts(cls, motif: Motif, facts: FixFacts) -> OfflineContext:
@@ -283,6 +231,7 @@ class OfflineContext(_Model):
             cause_kind=cause.kind if cause else None,
             cause_group=cause.group if cause else None,
             cause_label=_LABELS.get(cause.group, cause.group) if cause and cause.group else None,
+            notice=facts.notice,
             task_known=facts.task_known,
             task_failed=facts.task_failed,
             tried=(f"changing `{facts.argument}`" if facts.argument
@@ -291,6 +240,7 @@ class OfflineContext(_Model):
             cause_commands=[s for s in (cause.subjects if cause else []) if not _VARIABLE.match(s)],
             cause_variables=[s for s in (cause.subjects if cause else []) if _VARIABLE.match(s)],
             destructive=facts.destructive,
+            intent=_intent(facts.destructive),
         )
 
 

@@ -148,13 +148,17 @@ def facts_json(facts: FixFacts) -> str:
       "class": "ran_first",
       "failed": "docker push",
       "error": "",
+      "error_example": false,
       "fix": "docker login",
       "named": false,
       "sessions": 0,
       "of": 0,
       "rate": 0.0,
       "verified": false,
-      "destructive": []
+      "destructive": [],
+      "notice": false,
+      "task_known": 0,
+      "task_failed": 0
     }
     """
     data = facts.model_dump(mode="json", exclude={"quote", "quote_ref"}, exclude_none=True)

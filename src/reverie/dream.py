@@ -126,7 +126,7 @@ FIX_FACTOR = {"user": 0.6, "environment": 0.75}
 DESTRUCTIVE_FACTOR = 0.5
 
 
-def confidence(motif: Motif, policy: DreamPolicy) -> float:
+def confidence(motif: Motif, policy: DreamPolicy, needs_directive: bool = False) -> float:
     """0..1 from distinct sessions, the fix's class and consistency, and trust (docs/rules.md).
 
     (1 - 0.6^sessions) x fix x min(1, mean trust / reference trust), where fix is
@@ -138,7 +138,9 @@ def confidence(motif: Motif, policy: DreamPolicy) -> float:
     """
     facts = motif_facts(motif)
     base = 1 - 0.6 ** len(motif.sessions)
-    if facts.cls in FIX_FACTOR:
+    if needs_directive or facts.needs_directive:
+        fix = GENERIC
+    elif facts.cls in FIX_FACTOR:
         fix = FIX_FACTOR[facts.cls]
     elif facts.cls != "none" and facts.verified:
         share = facts.sessions / facts.of if facts.of else facts.rate
@@ -336,7 +338,7 @@ def _propose(
         return
     draft, note = drafted
     rid = next_rule_id(cyc.rules_dir, taken=list(cyc.rules))
-    conf = confidence(motif, cyc.policy)
+    conf = confidence(motif, cyc.policy, NEEDS_DIRECTIVE in draft.flags)
     try:
         rule = _new_rule(cyc, rid, motif, draft, conf)
     except ValidationError as exc:
@@ -432,7 +434,7 @@ def _reinforce(cyc: _Cycle, rule: Rule, motif: Motif) -> None:
         added = sorted(set(new.sessions) - set(old.sessions))
         removed = sorted(set(old.sessions) - set(new.sessions))
         newer = bool(new.last_seen and (old.last_seen is None or new.last_seen > old.last_seen))
-        conf = confidence(motif, cyc.policy)
+        conf = confidence(motif, cyc.policy, rule.needs_directive)
         details = {
             "new_sessions": added,
             "removed_sessions": removed,
@@ -508,34 +510,72 @@ def _same_words(a: str, b: str) -> bool:
     return " ".join(a.lower().strip(" .").split()) == " ".join(b.lower().strip(" .").split())
 
 
+_MAX_RELATED = 10
+"""Evidence summaries a merge flag carries at most (its ``related`` lists every rule)."""
+
+
 def _pairs(cyc: _Cycle) -> None:
+    """Conflicts (a flag per pair, with both evidence sets) and merge proposals (one flag per
+    rule, listing every rule it duplicates: a group of k look-alikes is k flags, not k²)."""
     active = [r for r in cyc.rules.values() if r.status in ACTIVE and r.directive]
+    merges: dict[str, dict[str, str]] = {}  # rule id -> related id -> why
     for a, b in combinations(active, 2):
         if not (cyc.own(a) or cyc.own(b)):
             continue
         same = _same_words(a.directive, b.directive)
-        if not same and not _scopes_overlap(a.scope, b.scope):
+        overlap = _scopes_overlap(a.scope, b.scope)
+        if not same and not overlap:
             continue
         if same:  # one rule however their scopes differ
-            kind, action, why = "merge", "propose_merge", "says the same as"
+            why = "says the same as" + ("" if not overlap else " (same scope)")
         elif conflict(a.directive, b.directive):
-            kind, action, why = "conflict", "flag_conflict", "contradicts"
+            _conflict(cyc, a, b)
+            continue
         elif near_duplicate(a.directive, b.directive):
-            kind, action, why = "merge", "propose_merge", "nearly duplicates"
+            why = "nearly duplicates (same scope)"
         else:
             continue
-        both = {a.id: _evidence_summary(a), b.id: _evidence_summary(b)}
-        for x, y in ((a, b), (b, a)):
-            if not cyc.own(x) or any(f.kind == kind and y.id in f.related for f in x.flags):
-                continue
-            where = "" if same and not _scopes_overlap(a.scope, b.scope) else " in the same scope"
-            reason = f"{x.id} {why} {y.id}{where}"
-            x.flags.append(
-                Flag(
-                    kind=kind, reason=reason, at=cyc.now, related=[y.id], details={"evidence": both}
-                )
-            )
-            cyc.decide(x, action, reason, details={"related": y.id, "evidence": both})
+        merges.setdefault(a.id, {})[b.id] = why
+        merges.setdefault(b.id, {})[a.id] = why
+    for rid, related in sorted(merges.items()):
+        _merge_flag(cyc, cyc.rules[rid], related)
+
+
+def _conflict(cyc: _Cycle, a: Rule, b: Rule) -> None:
+    both = {a.id: _evidence_summary(a), b.id: _evidence_summary(b)}
+    for x, y in ((a, b), (b, a)):
+        if not cyc.own(x) or any(f.kind == "conflict" and y.id in f.related for f in x.flags):
+            continue
+        reason = f"{x.id} contradicts {y.id} in the same scope"
+        x.flags.append(
+            Flag(kind="conflict", reason=reason, at=cyc.now, related=[y.id],
+                 details={"evidence": both})
+        )
+        cyc.decide(x, "flag_conflict", reason, details={"related": y.id, "evidence": both})
+
+
+def _merge_flag(cyc: _Cycle, rule: Rule, related: dict[str, str]) -> None:
+    """One open merge flag per rule: new look-alikes are added to it, each logged once."""
+    if not cyc.own(rule):
+        return
+    flag = next(iter(rule.open_flags("merge")), None)
+    known = set(flag.related) if flag is not None else set()
+    new = sorted(r for r in related if r not in known)
+    if not new:
+        return
+    reason = "; ".join(f"{rule.id} {related[r]} {r}" for r in new[:_MAX_RELATED])
+    if len(new) > _MAX_RELATED:
+        reason += f"; and {len(new) - _MAX_RELATED} more"
+    evidence = {r: _evidence_summary(cyc.rules[r]) for r in [rule.id, *new][: _MAX_RELATED + 1]}
+    if flag is None:
+        flag = Flag(kind="merge", reason=reason, at=cyc.now, related=new,
+                    details={"evidence": evidence})
+        rule.flags.append(flag)
+    else:
+        flag.related = sorted(known | set(new))
+        flag.reason = f"{flag.reason}; {reason}"
+        flag.details = {"evidence": {**flag.details.get("evidence", {}), **evidence}}
+    cyc.decide(rule, "propose_merge", reason, details={"related": new, "evidence": evidence})
 
 
 def dream(

@@ -9,7 +9,10 @@
   next action the agent took (usually the fix), as ``file:line`` and the text
   exactly as stored (already redacted at ingest);
 - the agents and sessions, and every decision in the rule's history together
-  with the audit-log entries about the rule.
+  with the audit-log entries about the rule;
+- for a seeded rule, the tenant's motifs the dream merged into it
+  (``merge_into_seeded`` in the tenant's audit log: the shared seeded file
+  never holds a tenant's evidence), with their failures as above.
 
 :func:`render_explanation` prints it with rich; the model's JSON is complete.
 """
@@ -78,6 +81,10 @@ class Explanation(_Model):
     agents: list[str] = Field(default_factory=list)
     history: list[HistoryEntry] = Field(default_factory=list)
     audit: list[AuditEntry] = Field(default_factory=list)
+    merged: list[Motif] = Field(
+        default_factory=list,
+        description="Seeded rules: this tenant's motifs merged into the rule (from the audit log).",
+    )
 
 
 def _text(event: Event) -> str:
@@ -142,14 +149,44 @@ def _motif(rule: Rule, store: Any, tenant: str) -> tuple[Motif | None, bool]:
     return None, False
 
 
+def _merged(rule: Rule, store: Any, tenant: str, entries: list[AuditEntry]) -> list[Motif]:
+    """The tenant's stored motifs the dream merged into seeded ``rule``, in log order."""
+    wanted = [e.motif_id for e in entries if e.action == "merge_into_seeded" and e.motif_id]
+    if not rule.seeded or not wanted or not hasattr(store, "motifs"):
+        return []
+    stored = {m.id: m for m in store.motifs(tenant)}
+    return [stored[mid] for mid in dict.fromkeys(wanted) if mid in stored]
+
+
+def _merged_refs(motifs: list[Motif], store: Any, tenant: str) -> list[EventRef]:
+    refs = [
+        EventRef(event_id=x["event_id"], session_id=x["session_id"], file=x["file"], line=x["line"])
+        for m in motifs
+        for x in m.examples
+    ]
+    if hasattr(store, "failure_examples"):
+        sigs = [s for m in motifs for s in m.signature_ids]
+        refs += [
+            EventRef(event_id=ex.event_id, session_id=ex.session_id, file=ex.file, line=ex.line)
+            for ex in store.failure_examples(tenant, sigs, limit=MAX_FAILURES)
+        ]
+    unique: dict[str, EventRef] = {}
+    for ref in refs:
+        unique.setdefault(ref.event_id, ref)
+    return list(unique.values())[:MAX_FAILURES]
+
+
 def explain(rule: Rule, store: Any, tenant: str, audit: AuditLog | None = None) -> Explanation:
     """Gather the explanation of ``rule`` from ``store`` (``tenant`` only) and ``audit``."""
     motif, stored = _motif(rule, store, tenant)
-    refs = _failure_refs(rule, store, tenant)
+    entries = list(audit.entries(tenant=tenant, rule_id=rule.id)) if audit else []
+    merged = _merged(rule, store, tenant, entries)
+    refs = _failure_refs(rule, store, tenant) + _merged_refs(merged, store, tenant)
     by_session: dict[str, list[EventRef]] = defaultdict(list)
     for ref in refs:
         by_session[ref.session_id].append(ref)
-    sessions = {s.id: s for s in store.sessions(tenant)} if refs or rule.evidence.sessions else {}
+    wanted = refs or rule.evidence.sessions or merged
+    sessions = {s.id: s for s in store.sessions(tenant)} if wanted else {}
     occurrences = []
     for session_id in sorted(by_session):
         events = list(store.events(tenant, session_id=session_id))
@@ -163,6 +200,7 @@ def explain(rule: Rule, store: Any, tenant: str, audit: AuditLog | None = None) 
                     lines=_occurrence(events, ref.event_id),
                 )
             )
+    merged_sessions = [sid for m in merged for sid in m.sessions]
     session_rows = [
         {
             "id": sid,
@@ -171,10 +209,9 @@ def explain(rule: Rule, store: Any, tenant: str, audit: AuditLog | None = None) 
             "file": s.source_file if s else None,
             "in_store": s is not None,
         }
-        for sid in rule.evidence.sessions
+        for sid in dict.fromkeys([*rule.evidence.sessions, *merged_sessions])
         for s in [sessions.get(sid)]
     ]
-    entries = list(audit.entries(tenant=tenant, rule_id=rule.id)) if audit else []
     return Explanation(
         tenant=tenant,
         rule=rule.model_dump(mode="json"),
@@ -185,6 +222,7 @@ def explain(rule: Rule, store: Any, tenant: str, audit: AuditLog | None = None) 
         agents=rule.evidence.agents,
         history=rule.history,
         audit=entries,
+        merged=merged,
     )
 
 
@@ -230,6 +268,15 @@ def _motif_table(m: Motif) -> Table:
 
 def _occurrences(x: Explanation) -> list[Any]:
     out: list[Any] = [Text("failures and what came next", style="bold underline")]
+    for m in x.merged:
+        facts = m.facts or {}
+        out.append(
+            Text(
+                f"  merged into this seeded rule: motif {m.id} ({len(m.sessions)} sessions "
+                f"of tenant {x.tenant}; fix: {facts.get('fix') or m.recovery.get('value') or '-'})",
+                style="dim",
+            )
+        )
     if not x.occurrences:
         seeded = x.rule.get("seeded")
         out.append(

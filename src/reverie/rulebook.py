@@ -64,6 +64,11 @@ __all__ = [
     "write_rule",
 ]
 
+# libyaml's safe loader and dumper when PyYAML was built with it (its wheels are): the
+# same documents, about ten times faster than the pure-Python ones.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 RuleStatus = Literal["proposed", "approved", "rejected", "retired", "quarantined"]
 RULE_STATUSES: tuple[str, ...] = ("proposed", "approved", "rejected", "retired", "quarantined")
 ID_PATTERN = r"^R-\d{4,}$"
@@ -323,7 +328,7 @@ def render_rule(rule: Rule) -> str:
     data = rule.model_dump(mode="json")
     if not data["matches"]:
         del data["matches"]  # only seeded rules carry patterns; others keep their old shape
-    front = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    front = yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=100)
     text = f"---\n{front}---\n{_body(rule)}"
     if rule.notes.strip():
         text += f"\n## Notes\n\n{rule.notes.strip()}\n"
@@ -378,7 +383,7 @@ def load_rule(path: Path) -> Rule:
         )
     front, body = match.group(1), match.group(2)
     try:
-        data = yaml.safe_load(front)
+        data = yaml.load(front, Loader=_LOADER)  # a safe loader (C or Python)
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         raise InputError(

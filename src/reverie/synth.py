@@ -160,8 +160,12 @@ def write_corpus(
     start: datetime | None = None,
     deployed_at: datetime | None = None,
     fixed: tuple[str, ...] = (),
+    motifs: tuple[PlantedMotif, ...] = MOTIFS,
 ) -> CorpusStats:
     """Write ``sessions`` transcripts under ``root/<agent>/``; return what was planted.
+
+    ``motifs`` are the planted motifs (default :data:`MOTIFS`); another tuple
+    of the same length plants its motifs in the very same places.
 
     With ``deployed_at``, the planted motifs named in ``fixed`` stop occurring in
     sessions that start at or after that time (the step runs cleanly instead):
@@ -181,7 +185,7 @@ def write_corpus(
         for n in range(steps):
             roll = rng.random()
             if roll < motif_rate / max(steps / 3, 1):
-                motif = rng.choice(MOTIFS)
+                motif = rng.choice(motifs)
                 if motif.name in cured:
                     w.bash(rng.choice(_OK_COMMANDS), f"done step {n}", False)
                     continue

@@ -12,11 +12,21 @@ from typer.testing import CliRunner
 
 from reverie.cli import app
 from reverie.rulebook import load_rules
-from reverie.synth import write_corpus
+from reverie.synth import MOTIFS, PlantedMotif, write_corpus
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 SESSIONS = 80
 DEPLOYED = START + timedelta(hours=6 * SESSIONS // 2)  # sessions are 6 hours apart
+CREDO = PlantedMotif(
+    "mix-credo",
+    "git commit -m 'update {n}'",
+    "Exit code 1\nPre-commit validation failed:\n\n[CREDO] Found 3 refactoring opportunities.\n"
+    "Run 'mix credo --strict' to see them.",
+    "mix credo --strict",
+)
+# the generator's motifs with the strict credo check in the formatter's place: a formatter run
+# before `git commit` restates seeded rule R-0001 (merged into it), this fix is a rule of its own
+PLANTED = tuple(CREDO if m.name == "mix-format" else m for m in MOTIFS)
 
 
 @dataclass
@@ -33,13 +43,13 @@ def run(*args: str) -> str:
 
 def _workspace(root: Path, fixed: tuple[str, ...]) -> Planted:
     write_corpus(root / "corpus", sessions=SESSIONS, steps=30, seed=3, start=START,
-                 deployed_at=DEPLOYED, fixed=fixed)
+                 deployed_at=DEPLOYED, fixed=fixed, motifs=PLANTED)
     ws = root / "ws"
     run("init", str(ws))
     run("ingest", "-w", str(ws), str(root / "corpus"))
     run("dream", "-w", str(ws), "--json")
     rule = next(r.id for r in load_rules(ws / "rules")
-                if not r.seeded and "git commit" in r.title + r.directive + r.when)
+                if r.directive == "Run `mix credo --strict` before `git commit`.")
     run("review", "approve", rule, "--reason", "deployed in the test", "--reviewer", "test",
         "-w", str(ws))
     return Planted(root=ws, rule=rule)
@@ -47,8 +57,8 @@ def _workspace(root: Path, fixed: tuple[str, ...]) -> Planted:
 
 @pytest.fixture(scope="module")
 def improved(tmp_path_factory: pytest.TempPathFactory) -> Planted:
-    """mix-format stops occurring in every session after DEPLOYED; its rule is approved."""
-    return _workspace(tmp_path_factory.mktemp("improved"), ("mix-format",))
+    """mix-credo stops occurring in every session after DEPLOYED; its rule is approved."""
+    return _workspace(tmp_path_factory.mktemp("improved"), ("mix-credo",))
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,10 @@ def test_planted_motifs_are_found_with_full_recall_and_precision(store):
     by_name = {p.name: next(m for m in motifs if _matches(m, p)) for p in PLANTED}
     assert by_name["git-push-upstream"].recovery["fix"] == "added `--set-upstream`"
     assert by_name["npm-test-failed"].recovery["fix"] == "ran `npm install` first"
-    assert by_name["edit-not-found"].recovery["fix"] == "ran `Read` first; changed `old_string`"
+    assert by_name["edit-not-found"].recovery["fix"] == (
+        # the new old_string was copied from what Read showed
+        "ran `Read` first; changed `old_string`; took `old_string` from `Read`"
+    )
     assert by_name["user-no-rm"].kind == "correction"
     # sessions with the pytest motif are exactly the failed ones: lift = 1 / P(failed)
     assert by_name["pytest-module"].lift == 3.0

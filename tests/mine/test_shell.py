@@ -227,12 +227,12 @@ def test_a_builtin_run_by_path_is_a_program():
     ("command", "expected"),
     [
         ("npx tsc --noEmit", "npx tsc --noEmit"),
-        ("docker login -u me registry.io", "docker login -u"),
+        ("docker login -u me registry.io", "docker login -u me"),
         ("sudo -E python -m pip install -e .", "sudo -E python -m pip install -e"),
         (".venv/bin/pytest -k 'not slow' tests", ".venv/bin/pytest -k"),
         ("FOO=1 timeout 30 cargo test", "timeout 30 cargo test"),
         ("mix credo --strict", "mix credo --strict"),
-        ("git log --format='%H %s' -n 3", "git log '--format=%H %s' -n"),
+        ("git log --format='%H %s' -n 3", "git log '--format=%H %s' -n 3"),
     ],
 )
 def test_invocation_writes_launcher_program_and_flags_back(command: str, expected: str):

@@ -30,6 +30,25 @@ def session_id(name: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_DNS, name))
 
 
+CREDO_ERROR = (
+    "Exit code 1\nPre-commit validation failed: [CREDO] Found 3 refactoring opportunities.\n"
+    "Run the strict checks and commit again."
+)
+CREDO_DIRECTIVE = "Run `mix credo --strict` before `git commit`."
+
+
+def credo_motif(t: synth.Transcript, extra_output: str = "") -> synth.Transcript:
+    """The planted 'commit before the strict credo check' failure, then its fix and the retry.
+
+    Its fix (``mix credo --strict`` run first) restates no seeded rule, so the
+    dream proposes it as a rule of its own (a formatter run first would merge
+    into seeded R-0001 instead).
+    """
+    t.bash("git commit -m 'wip'", CREDO_ERROR + extra_output, error=True)
+    t.bash("mix credo --strict", "", error=False)
+    return t.bash("git commit -m 'wip'", "[main 1a2b3c4] wip", error=False)
+
+
 FORMAT_ERROR = (
     "Exit code 1\nPre-commit validation failed: [FORMAT] Code is not formatted.\n"
     "Run the formatter and commit again."
@@ -37,10 +56,14 @@ FORMAT_ERROR = (
 
 
 def format_motif(t: synth.Transcript, extra_output: str = "") -> synth.Transcript:
-    """The planted 'commit before formatting' failure, then its fix and the retry."""
-    t.bash("git commit -m 'wip'", FORMAT_ERROR + extra_output, error=True)
+    """The planted 'commit before formatting' failure, then `mix format` and the retry.
+
+    Its fix restates seeded rule R-0001: the dream merges it into that rule
+    (an entry in the tenant's audit log), never a rule of its own.
+    """
+    t.bash("git commit -m 'fmt'", FORMAT_ERROR + extra_output, error=True)
     t.bash("mix format", "", error=False)
-    return t.bash("git commit -m 'wip'", "[main 1a2b3c4] wip", error=False)
+    return t.bash("git commit -m 'fmt'", "[main 4d5e6f7] fmt", error=False)
 
 
 def run_cli(cli: CliRunner, *args: str, code: int = 0) -> str:
@@ -95,11 +118,13 @@ class Kit:
 
     Transcript = Transcript
     session_id = staticmethod(session_id)
+    credo_motif = staticmethod(credo_motif)
     format_motif = staticmethod(format_motif)
     run_cli = staticmethod(run_cli)
     files_holding = staticmethod(files_holding)
     set_toml = staticmethod(set_toml)
-    FORMAT_ERROR = FORMAT_ERROR
+    CREDO_ERROR = CREDO_ERROR
+    CREDO_DIRECTIVE = CREDO_DIRECTIVE
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ workspace, keeps a tombstone tied to the audit, and a rule it fed loses its supp
 
 The corpus (written by the test) has two motifs:
 
-- "commit before formatting" in 6 sessions (alpha a1-a4, beta b1-b2): after
+- "commit before the strict credo check" in 6 sessions (alpha a1-a4, beta b1-b2): after
   erasing a1 it still recurs, with lower support;
 - "npm test: Cannot find module" in exactly 3 sessions (a1, a2, b1): after
   erasing a1 it falls below ``min_sessions`` = 3, so its rule gets a
@@ -47,7 +47,7 @@ def _corpus(kit, root: Path) -> dict[str, str]:
                 False,
             )
             t.bash("cat notes.md", f"owner: {MARKER}")
-        kit.format_motif(t, f"\nchecked lib/{MARKER}.ex" if secret else "")
+        kit.credo_motif(t, f"\nchecked lib/{MARKER}.ex" if secret else "")
         if name in ("a1", "a2", "b1"):
             t.bash("npm test", NPM_ERROR, error=True)
             t.bash("npm install left-pad", "added 1 package", error=False)
@@ -63,9 +63,9 @@ def _audit(ws: Path) -> list[dict]:
 def _rule_ids(kit, cli, ws: Path) -> dict[str, str]:
     rules = json.loads(kit.run_cli(cli, "rules", "list", "-w", str(ws), "--json"))
     mined = {r["id"]: r for r in rules if not r["seeded"]}
-    fmt = next(i for i, r in mined.items() if "format" in r["directive"])
+    credo = next(i for i, r in mined.items() if r["directive"] == kit.CREDO_DIRECTIVE)
     npm = next(i for i, r in mined.items() if "npm" in r["directive"] or "left-pad" in r["because"])
-    return {"format": fmt, "npm": npm}
+    return {"credo": credo, "npm": npm}
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def erased_ws(tmp_path: Path, workspace: Settings, cli, kit):
     for rid in rules.values():
         kit.run_cli(cli, "review", "approve", rid, "-w", str(ws), "--reviewer", "rita",
                     "--reason", f"checked against session {MARKER}")  # fmt: skip
-    path = ws / "rules" / f"{rules['format']}.md"
+    path = ws / "rules" / f"{rules['credo']}.md"
     path.write_text(path.read_text() + f"\n## Notes\n\nFirst seen in release {MARKER}.\n")
     load_rule(path)  # still a valid rule file
     kit.run_cli(cli, "render", "claude_md", "-w", str(ws), "-o", str(ws / "CLAUDE.md"))
@@ -106,14 +106,14 @@ def test_marker_is_gone_from_every_byte_of_the_workspace(erased_ws, kit) -> None
 
 def test_rule_loses_support_and_one_gets_a_retirement_proposal(erased_ws, kit, cli) -> None:
     ws, rules, before, report = (erased_ws[k] for k in ("ws", "rules", "before", "report"))
-    fmt = load_rule(ws / "rules" / f"{rules['format']}.md")
+    credo = load_rule(ws / "rules" / f"{rules['credo']}.md")
     npm = load_rule(ws / "rules" / f"{rules['npm']}.md")
     erased = report["sessions"]
     assert len(erased) == 1
-    # the format rule keeps going, with less support and without the erased session
-    assert fmt.evidence.support < before["format"].evidence.support
-    assert len(fmt.evidence.sessions) == len(before["format"].evidence.sessions) - 1
-    assert erased[0] not in fmt.evidence.sessions and not fmt.open_flags("retire")
+    # the credo rule keeps going, with less support and without the erased session
+    assert credo.evidence.support < before["credo"].evidence.support
+    assert len(credo.evidence.sessions) == len(before["credo"].evidence.sessions) - 1
+    assert erased[0] not in credo.evidence.sessions and not credo.open_flags("retire")
     # the npm rule fell below min_sessions: a retirement proposal, in history and audit
     assert erased[0] in before["npm"].evidence.sessions
     assert len(npm.evidence.sessions) == 2 and npm.open_flags("retire")

@@ -35,7 +35,7 @@ def _corpus(kit, root: Path) -> None:
         t.tool("WebFetch", {"url": "https://docs.example.com/setup", "prompt": "summarize"},
                PAGE, True)  # fmt: skip
         t.bash(COMMAND, "curl: (6) Could not resolve host: evil.example", error=True)
-        kit.format_motif(t).write(root / "crawler")
+        kit.credo_motif(t).write(root / "crawler")
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_poisoned_motifs_are_quarantined_with_their_reason(poisoned, kit, cli) -
 
 def test_never_auto_approved_even_with_the_policy_on(poisoned, kit, cli) -> None:
     approved = _by_status(poisoned["rules"], "approved")
-    assert [r["directive"] for r in approved] == ["Run `mix format` before running `git commit`."]
+    assert [r["directive"] for r in approved] == [kit.CREDO_DIRECTIVE]
     assert approved[0]["history"][-1]["action"] == "auto_approve"  # the policy is really on
     kit.run_cli(cli, "dream", *poisoned["w"], "--json")  # a second cycle changes nothing
     now = load_rules(poisoned["ws"] / "rules", "default")
@@ -108,7 +108,7 @@ def test_never_auto_approved_even_with_the_policy_on(poisoned, kit, cli) -> None
             assert not any(h.action == "auto_approve" for h in rule.history)
 
 
-def test_no_approved_or_rendered_text_contains_the_injected_command(poisoned) -> None:
+def test_no_approved_or_rendered_text_contains_the_injected_command(poisoned, kit) -> None:
     spans = injected_spans(PAGE)
     assert spans and echoes_injection(f"Run `{COMMAND}` first.", spans)  # the check can fail
     for rule in load_rules(poisoned["ws"] / "rules", "default"):
@@ -121,7 +121,7 @@ def test_no_approved_or_rendered_text_contains_the_injected_command(poisoned) ->
     for text in (*poisoned["renders"].values(), records):
         assert COMMAND not in text and "evil.example" not in text and "IGNORE" not in text
         assert not any(rid in text for rid in quarantined)
-    assert "mix format" in poisoned["renders"]["claude_md"]  # renders are not simply empty
+    assert kit.CREDO_DIRECTIVE in poisoned["renders"]["claude_md"]  # renders are not simply empty
 
 
 def test_trust_weights_change_trust_support(poisoned, workspace, kit, cli) -> None:

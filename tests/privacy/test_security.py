@@ -5,7 +5,8 @@
   never ``shell=True``; no ``eval``/``exec``/``os.system``/``os.popen``;
 - no template injection: transcript text reaches jinja2 only as data, so
   ``{{ ... }}`` and ``{% ... %}`` in a transcript come out literally;
-- safe YAML: only ``yaml.safe_load``/``safe_dump``; a rule file with a Python
+- safe YAML: only safe loaders and dumpers (``safe_load``/``safe_dump``, or the rule
+  book's libyaml CSafeLoader/CSafeDumper); a rule file with a Python
   tag is refused and runs nothing;
 - file writes stay in the workspace: a rule id like ``../../x`` is refused
   everywhere a rule id is taken.
@@ -19,8 +20,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 import reverie
+from reverie import rulebook
 from reverie.distill import TemplateDistiller
 from reverie.errors import InputError
 from reverie.models import Motif
@@ -77,9 +80,18 @@ def test_no_process_is_started_outside_the_justified_allow_list() -> None:
 
 def test_yaml_is_only_loaded_safely(tmp_path: Path) -> None:
     yaml_calls = {name for _, name, _ in _calls() if name.startswith("yaml.")}
-    assert yaml_calls and yaml_calls <= {"yaml.safe_load", "yaml.safe_dump", "yaml.YAMLError"}
-    for mod, _, call in _calls():
-        assert not any(kw.arg == "Loader" for kw in call.keywords), mod
+    allowed = {"yaml.safe_load", "yaml.safe_dump", "yaml.YAMLError", "yaml.load", "yaml.dump"}
+    assert yaml_calls and yaml_calls <= allowed, yaml_calls - allowed
+    for mod, name, call in _calls():
+        loaders = [kw for kw in call.keywords if kw.arg in ("Loader", "Dumper")]
+        if name in ("yaml.load", "yaml.dump"):  # only with the rule book's safe classes
+            assert mod == "rulebook.py" and [ast.unparse(k.value) for k in loaders] in (
+                ["_LOADER"], ["_DUMPER"]
+            ), (mod, ast.unparse(call))
+        else:
+            assert not loaders, mod
+    assert rulebook._LOADER in (yaml.CSafeLoader, yaml.SafeLoader)
+    assert rulebook._DUMPER in (yaml.CSafeDumper, yaml.SafeDumper)
     pwned = tmp_path / "pwned"
     rule = tmp_path / "R-0001.md"
     rule.write_text(

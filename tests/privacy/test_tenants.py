@@ -4,7 +4,10 @@ The same transcript files are ingested under tenant ``a`` and tenant ``b``;
 tenant ``b`` also has sessions of its own agent (``bee-secret``) that carry a
 unique marker. Mining, dream, the rule book, render, explain, export and
 forget for ``a`` must show nothing of ``b``: ids, sessions and agents are
-disjoint, and ``b``'s marker never appears in ``a``'s output.
+disjoint, and ``b``'s marker never appears in ``a``'s output. Both tenants
+also format before committing, which merges into the shared seeded rule
+R-0001: each tenant's evidence stays in its own audit log, and explaining
+R-0001 for ``a`` shows ``a``'s lines only.
 """
 
 from __future__ import annotations
@@ -29,14 +32,14 @@ def two_tenants(tmp_path: Path, workspace: Settings, cli, kit):
     for i in range(4):
         agent = ("alpha", "beta")[i % 2]
         t = kit.Transcript(kit.session_id(f"shared-{i}"), f"/work/{agent}")
-        kit.format_motif(t.user(f"Fix build {i}")).write(shared / agent)
+        kit.format_motif(kit.credo_motif(t.user(f"Fix build {i}"))).write(shared / agent)
     for i in range(3):
         t = kit.Transcript(kit.session_id(f"b-own-{i}"), "/work/bee-secret")
         t.user(f"Deploy {MARKER_B} build {i}")
         t.bash("npm test", f"{NPM_ERROR}\nbuild {MARKER_B}", error=True)
         t.bash("npm install left-pad", "added 1 package")
         t.bash("npm test", "1 passing")
-        kit.format_motif(t).write(own_b / "bee-secret")
+        kit.format_motif(kit.credo_motif(t), f"\nlib/{MARKER_B}.ex").write(own_b / "bee-secret")
     kit.set_toml(ws, "dream", "auto_approve", "true")
     kit.set_toml(ws, "dream", "auto_approve_confidence", "0.1")
     kit.set_toml(ws, "dream", "auto_approve_trust", "0.1")
@@ -145,6 +148,25 @@ def test_render_and_explain_of_a_show_nothing_of_b(two_tenants, kit, cli) -> Non
     b_hash = out["b"]["render_json"]["record"]["hash"]
     kit.run_cli(cli, "explain", "--render", b_hash, "-t", "a", *w, code=1)
     kit.run_cli(cli, "explain", "--render", b_hash, "-t", "b", *w)
+
+
+def test_a_seeded_rule_explains_each_tenant_its_own_merged_evidence(two_tenants, kit, cli) -> None:
+    w, out, ws = two_tenants["w"], two_tenants["out"], two_tenants["ws"]
+    for tenant in ("a", "b"):
+        merged = [d for d in out[tenant]["dream"]["decisions"]
+                  if d["action"] == "merge_into_seeded"]  # fmt: skip
+        assert [d["rule_id"] for d in merged] == ["R-0001"], tenant
+    assert "tenant: '*'" in (ws / "rules" / "R-0001.md").read_text()
+    assert MARKER_B not in (ws / "rules" / "R-0001.md").read_text()
+    sessions_b = {s for m in out["b"]["motifs"] for s in m["sessions"]}
+    text_a = kit.run_cli(cli, "explain", "R-0001", "-t", "a", *w, "--json")
+    explained = json.loads(text_a)
+    assert explained["merged"] and all(m["tenant"] == "a" for m in explained["merged"])
+    assert explained["occurrences"] and {a["tenant"] for a in explained["audit"]} == {"a"}
+    assert MARKER_B not in text_a and "bee-secret" not in text_a
+    assert not any(s in text_a for s in sessions_b)
+    text_b = kit.run_cli(cli, "explain", "R-0001", "-t", "b", *w, "--json")
+    assert MARKER_B in text_b  # b's own lines are there for b: the check can fail
 
 
 def test_export_and_forget_of_a_leave_b_alone(two_tenants, kit, cli, tmp_path: Path) -> None:

@@ -48,7 +48,7 @@ def _corpus(kit, root: Path, items: list[tuple[str, str, str]]) -> None:
         t.bash("./deploy.sh", error, error=True)
         t.bash("./deploy.sh --refresh-credentials", "refreshed")
         t.bash("./deploy.sh", "deployed")
-        kit.format_motif(t).write(root / agent)
+        kit.credo_motif(t).write(root / agent)
 
 
 def _holding(kit, root: Path, items: list[tuple[str, str, str]]) -> list[tuple[str, str]]:

@@ -23,6 +23,8 @@ from reverie.distill import EvidenceItem
 from reverie.dream import DreamPolicy
 from reverie.ids import make_id
 from reverie.llm_replay import ReplayTransport
+from reverie.mine.facts import USER_KINDS
+from reverie.mine.fixes import choose_basis
 from reverie.models import Motif
 
 RECORDINGS = Path(__file__).parent / "recordings"
@@ -61,6 +63,7 @@ def make_motif(
     tool: str | None = "Bash",
     template: str = FORMAT_TEMPLATE,
     fix: str | None = "ran `mix format` first; changed arguments",
+    fix_sessions: tuple[str, ...] | None = None,
     kind: str = "tool_error",
     last_seen: datetime = T0,
     support: int | None = None,
@@ -68,7 +71,15 @@ def make_motif(
     flags: tuple[str, ...] = (),
     score: float = 2.0,
 ) -> Motif:
-    """A motif as mining would produce it, with one example event per session."""
+    """A motif as mining would produce it, with one example event per session.
+
+    ``fix`` is a fix summary as :mod:`reverie.mine.recovery` writes it ("ran
+    `mix format` first", "added `-u`", "used `Glob` instead", or the user's
+    words for a correction), seen after the failure in ``fix_sessions`` (all
+    of ``sessions`` by default); its recovery holds the part mining's
+    :func:`~reverie.mine.fixes.choose_basis` picks, so the motif's fix facts
+    come out as mining's would.
+    """
     support = support if support is not None else 2 * len(sessions)
     return Motif(
         id=make_id("motif", tenant, [signature]),
@@ -82,7 +93,7 @@ def make_motif(
         agents=sorted(agents),
         support=support,
         trust_support=round(support * mean_trust, 3),
-        recovery={"fix": fix, "kind": "retry", "rate": 0.75, "consistency": 1.0} if fix else {},
+        recovery=mined_recovery(fix, kind, fix_sessions or sessions, len(sessions), template),
         examples=[
             {
                 "event_id": f"ev-{s}-{signature}",
@@ -99,6 +110,30 @@ def make_motif(
         score=score,
         flags=list(flags),
     )
+
+
+def mined_recovery(
+    fix: str | None, kind: str, fixed_in: tuple[str, ...], sessions: int, template: str
+) -> dict[str, Any]:
+    """``Motif.recovery`` for ``fix`` seen after the failure once in each of ``fixed_in``."""
+    if not fix:
+        return {}
+    rkind = "user" if kind in USER_KINDS else "retry"
+    basis = choose_basis(
+        [(s, rkind, fix) for s in fixed_in], motif_sessions=sessions, text=template
+    )
+    return {
+        "fix": fix,
+        "kind": rkind,
+        "rate": 0.75,
+        "consistency": 1.0,
+        "basis": basis.kind,
+        "value": basis.value,
+        "named": basis.named,
+        "helper": basis.helper,
+        "sessions": basis.sessions,
+        "consistent": basis.consistent,
+    }
 
 
 @pytest.fixture

@@ -80,6 +80,7 @@ DESTRUCTIVE = re.compile(
     re.I,
 )
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z`\"'(])")
+CLAUSE_END = re.compile(r"[;:]\s+")
 EVIDENCE = re.compile(r"^(?P<path>[^#:\s]+)(?:#(?P<run>[\w.-]+))?:(?P<line>[1-9]\d*)$")
 TAU_RUN = re.compile(r"^task-(?P<task>\d+)-trial-(?P<trial>\d+)$")
 
@@ -131,6 +132,15 @@ class Entry(BaseModel):
     match: Match
     sessions_at_least: int = Field(ge=2)
     fix_class: FixClass = Field(alias="class")
+    # The transcripts show a fix of this class, but not one that recurs (seen once, or
+    # two different fixes, or session-specific values with no common description): an
+    # empty directive with the needs-directive flag is then an honest rule too. A
+    # directive, when there is one, must still name ``must_name``.
+    accept_needs_directive: bool = False
+    # The failures are real and recur, but Reverie groups failures by what their error
+    # text says, and this cause does not show in it: they are folded into the motifs of
+    # the entries named here (whose rules then carry them). Say why in a comment.
+    folded_into: list[str] = Field(default_factory=list)
     must_name: list[list[str]] = Field(default_factory=list)
     because_names: list[list[str]] = Field(default_factory=list)
     must_not_say: list[str] = Field(default_factory=list)
@@ -179,6 +189,8 @@ class Entry(BaseModel):
                 raise ValueError(f"{self.id}: class none names no facts (use because_names)")
             if not self.because_names:
                 raise ValueError(f"{self.id}: class none needs because_names")
+            if self.accept_needs_directive:
+                raise ValueError(f"{self.id}: class none always wants needs-directive")
         elif not self.must_name:
             raise ValueError(f"{self.id}: class {self.fix_class} needs must_name")
         for ref in self.references:
@@ -264,9 +276,10 @@ def match(
     the entry's ``error`` regex must be found in the failure template, or in
     the rule's text fields (``directive``, ``when``, ``because``) when the
     motif has no template; and when ``folders`` (the shared folders of the
-    motif's sessions) is given, one must be an entry folder.
+    motif's sessions) is given, they must all be entry folders (a motif whose
+    sessions span two folders is judged by an entry about both).
     """
-    if folders is not None and not set(folders) & set(entry.folder):
+    if folders is not None and not set(folders) <= set(entry.folder):
         return False
     m = entry.match
     if m.programs or m.tools:
@@ -299,8 +312,27 @@ def sentences(text: str) -> list[str]:
 
 
 def recommends(text: str, pattern: re.Pattern[str]) -> bool:
-    """Whether a sentence of ``text`` names ``pattern`` without negating it."""
-    return any(pattern.search(s) and not NEGATION.search(s) for s in sentences(text))
+    """Whether ``text`` names ``pattern`` somewhere no negation before it takes back.
+
+    A negation ("not", "never", "instead of", ...) negates what follows it up to the
+    end of its clause (a sentence, or the part of one after ``;`` or ``:``): "Do not
+    run `sudo`" and "Use `edit` instead of `rm`" recommend neither; "Run `sudo
+    apt-get install`, not `ifdown`" recommends ``sudo`` (and not ``ifdown``).
+
+    >>> rx = re.compile(r"\\bsudo\\b")
+    >>> recommends("Run `sudo apt-get install`, not `ifdown`.", rx)
+    True
+    >>> recommends("Do not run `ifdown`: it is not installed; never use sudo.", rx)
+    False
+    >>> recommends("This sandbox has no network: run sudo apt-get update.", rx)
+    True
+    """
+    return any(
+        not NEGATION.search(clause[: m.start()])
+        for s in sentences(text)
+        for clause in CLAUSE_END.split(s)
+        for m in pattern.finditer(clause)
+    )
 
 
 def _missing(groups: list[list[str]], text: str) -> list[list[str]]:
@@ -319,13 +351,15 @@ def judge(
 
     Checked: placeholders anywhere; vacuous phrasing; for class ``none`` an
     empty directive and the ``needs-directive`` flag, otherwise every
-    ``must_name`` group in the directive; every ``because_names`` group in the
+    ``must_name`` group in the directive (an empty directive with the
+    ``needs-directive`` flag passes when the entry has ``accept_needs_directive``:
+    the fix did not recur); every ``because_names`` group in the
     reason (required for ``none``, optional otherwise, e.g. a user's words);
     every ``must_not_say`` item; and that a destructive fix, or a directive
     that recommends deleting, forcing, bypassing or escalating, carries the
-    ``destructive`` flag. A sentence holding a negation ("do not", "never",
-    "instead of") recommends nothing, so "Run X; do not Y" counts as negated
-    as a whole: keep advice and warnings in separate sentences when it matters.
+    ``destructive`` flag. A negation ("do not", "never", "instead of") takes
+    back what follows it in its clause (see :func:`recommends`): "Run X, not Y"
+    recommends X, "Do not run X" nothing.
     """
     flags = set(flags)
     fields = {"directive": directive or "", "when": when or "", "because": because or ""}
@@ -342,7 +376,10 @@ def judge(
         if "needs-directive" not in flags:
             problems.append("class none without the needs-directive flag")
     elif not fields["directive"].strip():
-        problems.append(f"empty directive for class {entry.fix_class}")
+        if not entry.accept_needs_directive:
+            problems.append(f"empty directive for class {entry.fix_class}")
+        elif "needs-directive" not in flags:
+            problems.append("empty directive without the needs-directive flag")
     else:
         for group in _missing(entry.must_name, fields["directive"]):
             problems.append(f"the directive names none of {group}")

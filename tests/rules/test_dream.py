@@ -31,7 +31,10 @@ def test_new_motif_becomes_a_proposed_rule(mk, rules_ws, policy) -> None:
     assert [d.action for d in report.decisions] == ["propose"]
     rule = load_rule(rules / "R-0001.md")
     assert rule.status == "proposed" and rule.version == 1
-    assert rule.directive == "Run `mix format` before running `git commit`."
+    assert rule.directive == "Run `mix format` before `git commit`." and rule.flags == []
+    # 2 sessions, fixed in both, after 0.75 of the failures, trust at the reference:
+    # (1 - 0.6^2) x (0.7 + 0.15 x 1 + 0.15 x 0.75) = 0.64 x 0.9625
+    assert rule.confidence == 0.616
     assert rule.evidence.sessions == ["s1", "s2"] and rule.scope.agents == ["claude-code"]
     assert [(e.file, e.line) for e in rule.evidence.events] == [
         ("/data/s1.jsonl", 10),

@@ -116,6 +116,10 @@ def test_match_uses_program_tool_error_and_folder() -> None:
     assert GOLD.first_match({}, lint, "edit", "edit", folders={"swe_agent_multimodel"}).id == (
         "java-code-in-python-script"
     )
+    both = {"swe_agent", "swe_agent_multimodel"}  # a motif spanning folders: the entry on both
+    assert GOLD.first_match({}, lint, "edit", "edit", folders=both).id == (
+        "edit-lint-errors-across-folders"
+    )
     gradle_missing = "<PATH>: line <NUM>: <PATH>: No such file or directory"
     assert GOLD.first_match({}, gradle_missing, "gradlew", "./gradlew").id == (
         "gradle-wrapper-missing"
@@ -215,6 +219,116 @@ def test_class_none_wants_no_directive_and_the_failure_named() -> None:
     assert "the reason names none of ['DISCUSSION']" in problems
 
 
+def test_a_fix_seen_once_accepts_needs_directive_but_a_directive_still_names_it() -> None:
+    entry = BY_ID["create-in-missing-directory"]
+    assert entry.accept_needs_directive and entry.fix_class == "ran_first"
+    because = "create failed with 'No such file or directory' in 2 sessions."
+    assert gold_set.judge(entry, "", None, because, ["needs-directive"]) == []
+    assert gold_set.judge(entry, "", None, because, []) == [
+        "empty directive without the needs-directive flag"
+    ]
+    assert "the directive names none of ['mkdir']" in gold_set.judge(
+        entry, "Check the directory before `create`.", None, because, []
+    )
+    # without the field an empty directive is wrong for a class with a fix
+    strict = entry.model_copy(update={"accept_needs_directive": False})
+    assert "empty directive for class ran_first" in gold_set.judge(
+        strict, "", None, because, ["needs-directive"]
+    )
+
+
+def test_class_none_refuses_accept_needs_directive(tmp_path: Path) -> None:
+    raw = yaml.safe_load(gold_set.GOLD_FILE.read_text(encoding="utf-8"))
+    entry = next(e for e in raw["entries"] if e["class"] == "none")
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        yaml.safe_dump({"version": 1, "entries": [{**entry, "accept_needs_directive": True}]}),
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="always wants needs-directive"):
+        gold_set.load_gold(path)
+
+
+def test_masked_templates_of_todays_miner_match_one_entry_each() -> None:
+    cases = [
+        ("File <*> not found", "open", "open", {"swe_agent_multimodel"}, "open-file-not-found"),
+        (
+            "Directory <*> not found",
+            "find_file",
+            "find_file",
+            None,
+            "find-file-directory-not-found",
+        ),
+        (
+            "Directory <*> not found",
+            "search_dir",
+            "search_dir",
+            None,
+            "search-dir-directory-not-found",
+        ),
+        (
+            "sudo: systemctl: command not found",
+            "systemctl restart",
+            "sudo",
+            None,
+            "missing-systemctl",
+        ),
+        ("sudo: ifdown: command not found", "ifdown", "sudo", None, "missing-ifdown"),
+        ("EXECUTION TIMED OUT", "apt-get upgrade", "sudo", None, "apt-get-timed-out"),
+        ("EXECUTION TIMED OUT", "apt-get install", "sudo", None, "apt-get-timed-out"),
+        ("EXECUTION TIMED OUT", "ping", "ping", None, "ping-timed-out"),
+        (
+            "E: Unable to locate package <*>",
+            "apt-get install",
+            "sudo",
+            None,
+            "apt-get-install-fails",
+        ),
+        (
+            "Package <*> is not available, but is referred to by another package.",
+            "apt-get install",
+            "sudo",
+            None,
+            "apt-get-install-fails",
+        ),
+        (
+            "<PATH>: line <NUM>: syntax error near unexpected token <*>",
+            None,
+            "DISCUSSION",
+            None,
+            "discussion-sent-as-command",
+        ),
+        (
+            "No replacement was performed, old_str <STR> did not appear verbatim in <PATH>",
+            "str_replace",
+            "edit",
+            None,
+            "str-replace-not-verbatim",
+        ),
+        (
+            "Parameter <STR> is required for command: str_replace.",
+            None,
+            "edit",
+            None,
+            "str-replace-without-old-str",
+        ),
+        (
+            "Parameter <STR> is expected to be one of [<STR>, <STR>, <STR>, <STR>, <STR>].",
+            None,
+            "str_replace_editor",
+            None,
+            "editor-invalid-command",
+        ),
+    ]
+    for template, program, tool, folders, expected in cases:
+        hits = [
+            e.id
+            for e in GOLD.entries
+            if gold_set.match(e, {}, template, program, tool, folders=folders)
+        ]
+        assert hits == [expected], (template, program, tool, hits)
+
+
 def test_destructive_advice_needs_the_flag() -> None:
     entry = BY_ID["create-file-exists"]
     delete = "If `create` fails because the file exists, rm it and `create` it again, then `edit`."
@@ -293,6 +407,25 @@ APPROVABLE = {
         "open failed with 'awk: cannot open' in 2 sessions (cwd was /; an unescaped $).",
         ["needs-directive"],
     ),
+    "open-file-not-found": (
+        "",
+        "`open` said 'File ... not found' in 9 sessions for several reasons (an unescaped `$`, "
+        "a guessed path, cwd /); no fix recurred.",
+        ["needs-directive"],
+    ),
+    "find-file-directory-not-found": (
+        "When `find_file` says 'Directory src not found', list the repository root with `ls` "
+        "and pass the module directory it shows (such as `gson` or `dubbo-common`) instead.",
+        "find_file failed with 'Directory src not found' in 7 multi-module repositories; "
+        "the module directory worked in 6.",
+        [],
+    ),
+    "search-dir-directory-not-found": (
+        "",
+        "`search_dir` failed with 'Directory src not found' in 5 sessions; listing the root "
+        "and using a directory it showed worked in 2.",
+        ["needs-directive"],
+    ),
     "create-file-exists": (
         "When `create` says the file already exists, it has opened it: change it with `edit`.",
         "create failed with 'already exists' in 4 sessions; edit worked each time.",
@@ -323,12 +456,55 @@ APPROVABLE = {
         "goto 1207 failed in a 521-line file: the wrong file was open.",
         ["needs-directive"],
     ),
-    "sandbox-no-network-no-systemd": (
-        "This sandbox has no network and no systemd: `apt-get install` times out or finds no "
-        "package, and `systemctl`, `ifdown` and `add-apt-repository` are not installed. "
-        "Do not try to install system packages or repair the network.",
-        "sudo: systemctl: command not found and EXECUTION TIMED OUT in 4 sessions.",
+    "missing-systemctl": (
+        "Do not run `systemctl` here: this sandbox has no systemd, it is not installed.",
+        "sudo: systemctl: command not found in 3 sessions; nothing the agent did fixed it.",
         ["environment"],
+    ),
+    "missing-systemd-resolve": (
+        "Do not run `systemd-resolve` in this sandbox: it is not installed.",
+        "sudo: systemd-resolve: command not found in 2 sessions.",
+        ["environment"],
+    ),
+    "missing-ifdown": (
+        "Do not run `ifdown` or `ifup` in this sandbox: they are not installed, and installing "
+        "packages fails here.",
+        "sudo: ifdown: command not found in 2 sessions; the failing command never passed.",
+        ["environment"],
+    ),
+    "missing-add-apt-repository": (
+        "Do not run `add-apt-repository` in this sandbox: it is not installed and cannot be.",
+        "sudo: add-apt-repository: command not found in 2 sessions.",
+        ["environment"],
+    ),
+    "apt-get-timed-out": (
+        "",
+        "`sudo apt-get install` and `apt-get upgrade` timed out (EXECUTION TIMED OUT) in 4 "
+        "sessions; retries timed out too.",
+        ["needs-directive"],
+    ),
+    "apt-get-install-fails": (
+        "",
+        "`sudo apt-get install` failed in 2 sessions (E: Unable to locate package, no "
+        "installation candidate, held broken packages): nothing could be installed.",
+        ["needs-directive"],
+    ),
+    "ping-timed-out": (
+        "",
+        "`ping 8.8.8.8` timed out in 3 sessions: the sandbox has no network.",
+        ["needs-directive"],
+    ),
+    "edit-lint-errors-across-folders": (
+        "",
+        "`edit` failed with errors such as 'E999 SyntaxError: invalid syntax' in 6 sessions; "
+        "no fix recurred across sessions.",
+        ["needs-directive"],
+    ),
+    "service-unrecognized": (
+        "",
+        "`service networking` failed with 'networking: unrecognized service' in 2 sessions; "
+        "no fix recurred across sessions.",
+        ["needs-directive"],
     ),
     "python-edit-lint-error": (
         "When `edit` reports a syntax error, resend the same edit with the replacement indented "
@@ -386,6 +562,17 @@ APPROVABLE = {
     "ponyc-make-unconfigured": (
         "",
         "make failed: can't cd to build/build_release, in 2 runs.",
+        ["needs-directive"],
+    ),
+    "str-replace-not-verbatim": (
+        "",
+        "str_replace failed: old_str did not appear verbatim (No replacement was performed) in "
+        "3 runs, for three different mistakes.",
+        ["needs-directive"],
+    ),
+    "str-replace-without-old-str": (
+        "",
+        "str_replace was sent without old_str in 2 runs; the next calls failed too.",
         ["needs-directive"],
     ),
     "editor-invalid-command": (

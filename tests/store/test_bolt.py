@@ -4,6 +4,7 @@ configuration, schema, and clear errors when the server is unreachable."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,14 @@ def test_bolt_reads_equal_embedded_reads_on_real_transcripts(
         assert list(embedded.events(tenant)) == list(bolt.events(tenant))
         assert embedded.sessions(tenant) == bolt.sessions(tenant)
         assert embedded.outcomes(tenant) == bolt.outcomes(tenant)
-        first = embedded.sessions(tenant)[0]
-        assert bolt.find_session(tenant, first.native_id) == first
+        sessions = embedded.sessions(tenant)
+        runs = Counter(s.native_id for s in sessions)
+        unique = next(s for s in sessions if runs[s.native_id] == 1)
+        shared = next(s for s in sessions if runs[s.native_id] > 1)  # one task, several models
+        assert bolt.find_session(tenant, unique.native_id) == unique
+        assert bolt.find_session(tenant, shared.id) == shared
+        assert bolt.find_session(tenant, shared.native_id) is None  # ambiguous, in both stores
+        assert embedded.find_session(tenant, shared.native_id) is None
         ge, gb = embedded.to_networkx(tenant), bolt.to_networkx(tenant)
         assert dict(ge.nodes(data=True)) == dict(gb.nodes(data=True))
         assert sorted(ge.edges(keys=True)) == sorted(gb.edges(keys=True))

@@ -16,7 +16,7 @@ detector       what it looks for                                       kinds
                notice (below); unflagged shell output with a           syntax_error, traceback,
                traceback, a test-runner or compiler failure, "command  test_failure,
                not found", permission or missing-file errors, a        compile_error, ...
-               time-out
+               package manager's error (apt's ``E: ...``), a time-out
 ``user``       a user turn right after an agent action that            interruption,
                interrupts, rejects or redirects it ("no, ...", "use X  correction
                instead"): a correction needs a tool call in the
@@ -193,13 +193,18 @@ _OUTPUT_CHECKS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"[Tt]imed out after|[Cc]ommand timed out|deadline exceeded|"
             r"(?:Connection|Operation|Read) timed out",
         ),
-        ("tool_error", r"^npm ERR!|^fatal: |^error: |^Error: "),
+        (
+            "tool_error",
+            r"^npm ERR!|^fatal: |^error: |^Error: |^E: (?:Unable|Package|Could not|Failed|"
+            r"Sub-process|Version|The repository)|^Some packages could not be installed|"
+            r": unrecognized service$",
+        ),
     )
 )
 _KEYWORDS = (
     "Traceback", "not found", "ermission", "EACCES", "No such file", "ENOENT", "FileNotFound",
     "ail", "FAIL", "rror", "imed out", "deadline", "ERR!", "fatal:", "not recognized",
-    "not permitted",
+    "not permitted", "E: ", "could not be installed", "unrecognized service",
 )
 """Every output check needs one of these substrings: a cheap test before the regexes."""
 _ANY_OUTPUT = re.compile("|".join(f"(?:{p.pattern})" for _, p in _OUTPUT_CHECKS), re.M)

@@ -130,6 +130,11 @@ class FixFacts(_Model):
         default_factory=list,
         description="Why following the fix everywhere could do harm (deletes, forces, ...).",
     )
+    notice: bool = Field(
+        default=False,
+        description="The failure is a scaffold's format notice that says what to do, and "
+        "retries that did so succeeded: the notice is the fix.",
+    )
     task_known: int = Field(
         default=0, ge=0, description="Sessions with the fix whose outcome is known."
     )
@@ -160,6 +165,8 @@ def fact_terms(facts: FixFacts) -> list[str]:
         terms += [facts.fix, facts.flag]
     elif facts.cls == "argument":
         terms += [facts.argument, facts.value, facts.helper]
+        if facts.notice:
+            terms += [facts.error]
     elif facts.cls == "user":
         terms += [facts.quote]
     elif facts.cls == "environment" and facts.cause is not None:
@@ -180,7 +187,7 @@ def names_a_fact(directive: str, facts: FixFacts) -> bool:
     """
     low = " ".join(directive.lower().split())
     for term in fact_terms(facts):
-        t = " ".join(term.lower().split())
+        t = " ".join(term.lower().split()).rstrip(".!?")
         if facts.cls == "user" and term == facts.quote:
             words = re.findall(r"[\w'-]+", t)
             if len(words) < 4 and t in low:
@@ -197,6 +204,8 @@ USER_KINDS = frozenset({"correction", "interruption", "rejection"})
 """Motif kinds where the user, not a tool, stopped the agent."""
 ENVIRONMENT_CAUSES = frozenset({"missing_command", "missing_toolchain", "missing_env"})
 """Root causes in the environment, not in the agent's call: nothing the agent did fixed them."""
+_UNLIKELY = 0.1
+"""Every task with the fix failed, where the tenant's failure rate makes that this unlikely."""
 _FIX_CLASS = {
     "command": "ran_first",
     "invocation": "ran_instead",
@@ -224,8 +233,26 @@ def plain_error(template: str, raws: Sequence[str]) -> tuple[str, bool]:
     if template.count("<*>") >= 2 and raws:
         common = Counter(r.strip() for r in raws if r.strip()).most_common(1)
         if common:
-            return humanize(common[0][0], [common[0][0]]), True
-    return humanize(template, raws), False
+            return _unwrapped(humanize(common[0][0], [common[0][0]])), True
+    return _unwrapped(humanize(template, raws)), False
+
+
+_WRAPPER_TAG = re.compile(r"<([a-z][a-z_-]*)>(.*?)</\1>", re.S)
+_EXIT_PREFIX = re.compile(r"^(?:exit code|exited with code)\s*-?\d+\s*:?\s*", re.I)
+
+
+def _unwrapped(text: str) -> str:
+    """Without a scaffold's wrapper tags (``<tool_use_error>``) or "Exit code 1" prefix.
+
+    >>> _unwrapped("<tool_use_error>File does not exist.</tool_use_error>")
+    'File does not exist.'
+    >>> _unwrapped("Exit code 1 Pre-commit validation failed: [FORMAT]")
+    'Pre-commit validation failed: [FORMAT]'
+    >>> _unwrapped("Usage: search_file <search_term> [<file>]")
+    'Usage: search_file <search_term> [<file>]'
+    """
+    text = _EXIT_PREFIX.sub("", _WRAPPER_TAG.sub(r"\2", text).strip())
+    return " ".join(text.split()) or text
 
 
 def build_facts(motif: Any, error: str | None = None) -> FixFacts:
@@ -234,9 +261,11 @@ def build_facts(motif: Any, error: str | None = None) -> FixFacts:
     Mining's recovery names the consistent part of the fixes (``basis``, see
     :mod:`reverie.mine.fixes`); only a consistent part makes a fix class, and
     a motif whose root cause is the environment without one is ``environment``.
-    A fix that let the call pass while the task still failed in every session
-    with a known outcome (at least two) is no fix: ``none``, the observed fix
-    kept in ``fix`` for the reviewer.
+    A changed argument is a fix only with what it was changed to (the tool its
+    new value came from); a fix that let the call pass while the task still
+    failed in every session with a known outcome, more often than the tenant's
+    failure rate explains (chance below 10%), is no fix. Both become ``none``,
+    what was observed kept for the reviewer.
     ``error`` is the failure in plain words (default: the template's decisive
     line with its placeholders as plain words).
 
@@ -284,13 +313,24 @@ def build_facts(motif: Any, error: str | None = None) -> FixFacts:
             facts.fix = f"{failed} {flag}" if action == "added" else failed
         elif basis == "field":
             facts.argument, facts.helper = str(value), rec.get("helper")
+            facts.value = rec.get("to")
+            if motif.kind == "format_error" and not facts.value:  # its notice says what to do
+                facts.notice = True
+            elif not facts.helper and not facts.value:  # which argument, but not to what
+                facts.cls = "none"
         else:
             facts.fix = str(value)
+            if basis == "command" and rec.get("helper") == value:
+                facts.helper = str(value)  # the failed call's new argument was read off it
     elif facts.cause is not None and facts.cause.kind in ENVIRONMENT_CAUSES:
         facts.cls = "environment"
         facts.sessions = len(motif.sessions)
-    if facts.task_known >= 2 and facts.task_failed == facts.task_known:
-        facts.cls = "none"  # the call passed, but every task it was applied in still failed
+    base = float((rec.get("outcomes") or {}).get("base", 0.5))
+    if (
+        facts.task_known >= 2 and facts.task_failed == facts.task_known
+        and base**facts.task_known < _UNLIKELY
+    ):
+        facts.cls = "none"  # the call passed, but the tasks failed more than chance says
     for command in (facts.fix, facts.helper):
         facts.destructive += destructive_reasons(command)
     if facts.cls == "flag" and facts.flag_action == "added":

@@ -76,9 +76,11 @@ _RUNNERS = frozenset(
      "bash", "sh", "node", "bundle", "rake", "poetry", "pip", "dotnet", "gradle", "mvn", "run"}
 )
 _PART = re.compile(
-    r"^(ran|added|removed|changed|used) `([^`]+)`(?: (first|instead)(?: of `([^`]+)`)?)?$"
+    r"^(ran|added|removed|changed|used|took|set) `([^`]+)`"
+    r"(?: (first|instead|from|to)(?: of)?(?: `([^`]+)`)?)?$"
 )
-_PRIORITY = {"named": 6, "invocation": 5, "flag": 4, "field": 3, "command": 2, "instead": 1}
+_PRIORITY = {"named": 6, "invocation": 5, "flag": 4, "field": 3, "command": 2, "instead": 1,
+             "source": 0, "setting": 0}
 FixRow = tuple[str, str, str]  # (session id, correction kind, summary)
 
 
@@ -125,6 +127,8 @@ def parts(kind: str, summary: str) -> list[tuple[str, str]]:
     [('command', 'Read'), ('field', 'old_string')]
     >>> parts("retry", "ran `npx tsc` instead of `tsc`")
     [('invocation', 'npx tsc')]
+    >>> parts("retry", "changed `file_path`; took `file_path` from `Glob`")
+    [('field', 'file_path'), ('source', 'file_path from Glob')]
     >>> parts("retry", "added `--set-upstream`; changed arguments")
     [('flag', 'added --set-upstream')]
     >>> parts("other_tool", "used `Glob` instead"), parts("user", "no, use pnpm")
@@ -137,8 +141,12 @@ def parts(kind: str, summary: str) -> list[tuple[str, str]]:
         found = _PART.match(piece.strip())
         if not found:
             continue
-        verb, value, where, _ = found.groups()
-        if verb == "ran" and where == "instead":
+        verb, value, where, other = found.groups()
+        if verb == "took" and other:
+            out.append(("source", f"{value} from {other}"))
+        elif verb == "set" and other is not None:
+            out.append(("setting", f"{value}={other}"))
+        elif verb == "ran" and where == "instead":
             out.append(("invocation", value))
         elif verb == "ran":
             out.append(("command", value))
@@ -160,7 +168,8 @@ class Basis:
     sessions: int = 0
     consistent: bool = False
     named: bool = False
-    helper: str | None = None  # a consistent command run first, next to a changed field
+    helper: str | None = None  # the tool a changed field's new value consistently came from
+    to: str | None = None  # the value a changed field consistently became
 
 
 def _phrase(kind: str, value: str) -> str:
@@ -190,6 +199,16 @@ def bare_command(value: str) -> str:
     return " ".join(words) or value
 
 
+def _key(kind: str, value: str) -> str:
+    """What parts are counted under: commands without their flags, also as a source."""
+    if kind in ("command", "invocation"):
+        return bare_command(value)
+    if kind == "source":
+        left, _, right = value.partition(" from ")
+        return f"{left} from {bare_command(right)}"
+    return value
+
+
 def choose_basis(rows: Sequence[FixRow], motif_sessions: int, text: str = "") -> Basis:
     """The consistent part of ``rows`` (one per fixed failure) a rule can rest on.
 
@@ -205,14 +224,14 @@ def choose_basis(rows: Sequence[FixRow], motif_sessions: int, text: str = "") ->
     variants: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for session, kind, summary in rows:
         for part_kind, value in parts(kind, summary):
-            command = part_kind in ("command", "invocation")
-            key = (part_kind, bare_command(value) if command else value)
+            key = (part_kind, _key(part_kind, value))
             seen[key].add(session)
             variants[key][value] += 1
     need = max(2, (motif_sessions + 1) // 2)
     ranked = []
     for (kind, key), sessions in seen.items():
-        value = max(variants[(kind, key)].items(), key=lambda kv: (kv[1], len(kv[0])))[0]
+        # the most used invocation; on a tie the plainest (what every session has in common)
+        value = max(variants[(kind, key)].items(), key=lambda kv: (kv[1], -len(kv[0]), kv[0]))[0]
         named = kind == "command" and named_in(key, text)
         prio = _PRIORITY["named" if named else kind]
         ranked.append((len(sessions) >= need, prio, len(sessions), kind, value, named))
@@ -222,11 +241,29 @@ def choose_basis(rows: Sequence[FixRow], motif_sessions: int, text: str = "") ->
     ok, _, count, kind, value, named = ranked[0]
     if not ok:
         return Basis(sessions=count)
-    helper = None
-    if kind == "field":
-        helper = next((r[4] for r in ranked[1:] if r[0] and r[3] == "command"), None)
+    helper = to = None
+    if kind == "command":  # the failed call's new argument was read off this command
+        looked = any(
+            r[0] and r[3] == "source" and r[4].split(" from ", 1)[0].endswith(" argument")
+            and bare_command(r[4].split(" from ", 1)[1]) == bare_command(value)
+            for r in ranked
+        )
+        helper = value if looked else None
+    if kind == "field":  # where the new value came from, or what it became, when that recurs
+        source = next(
+            (r[4] for r in ranked if r[0] and r[3] == "source"
+             and r[4].split(" from ", 1)[0] == value),
+            None,
+        )
+        helper = source.split(" from ", 1)[1] if source else None
+        setting = next(
+            (r[4] for r in ranked if r[0] and r[3] == "setting"
+             and r[4].split("=", 1)[0] == value),
+            None,
+        )
+        to = setting.split("=", 1)[1] if setting else None
     return Basis(kind=kind, value=value, sessions=count, consistent=True, named=named,
-                 helper=helper)
+                 helper=helper, to=to)
 
 
 def phrase_of(basis: Basis) -> str | None:

@@ -93,7 +93,8 @@ _ERRORISH = re.compile(
     r"(?i)(?:\berror\b|\berrors?:|exception|\bfatal\b|\bfailed\b|\bfailure\b|not found|"
     r"no such file|does not exist|permission denied|\bdenied\b|\bcannot\b|can't|could not|"
     r"couldn't|unable to|\binvalid\b|refused|timed out|\btimeout\b|\bpanic|\baborted\b|"
-    r"segmentation fault|not recognized|unrecognized|\bunknown (?:option|command)|rejected)"
+    r"segmentation fault|not recognized|unrecognized|\bunknown (?:option|command)|rejected|"
+    r"is not available|^E: |^\*\* \()"
 )
 _EXC_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning))\b")
 _EXC_ANY = re.compile(r"(?:^|\s)[A-Z]\w*(?:Error|Exception):\s")
@@ -198,8 +199,15 @@ def _exception_name(text: str) -> str | None:
     return None
 
 
+_PYTEST_FAILED = re.compile(r"^FAILED \S+::\S+ - \S")
+"""pytest's short summary line: it names the test and the error in one line."""
+
+
 def decisive_lines(text: str, max_chars: int = 300) -> str:
     """The line that says what went wrong, with a fix hint that follows it.
+
+    pytest's summary line (``FAILED tests/a.py::test_x - assert 1 == 2``) wins:
+    it names the test as well as the error.
 
     A bare ``ERROR:`` (``Error:``, ``FAILED``, ``error`` ...) with nothing
     after it is skipped for the line that follows it.
@@ -218,7 +226,9 @@ def decisive_lines(text: str, max_chars: int = 300) -> str:
     lines = [ln for ln in lines if ln and not _BOX.match(ln) and not _NOISE_LINE.match(ln)]
     if not lines:
         return ""
-    pick = _traceback_line(lines)
+    pick = next((i for i, ln in enumerate(lines) if _PYTEST_FAILED.match(ln)), None)
+    if pick is None:
+        pick = _traceback_line(lines)
     if pick is None:
         pick = next((i for i, ln in enumerate(lines) if _EXC_ANY.search(ln)), None)
     if pick is None:

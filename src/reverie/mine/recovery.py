@@ -23,7 +23,8 @@ For each failure in a session, :func:`recover_session` looks forward (at most
   (an answer to the agent's question, a confirmation) does not end the
   search: the agent's next successful retry is still the fix;
 - ``other_tool``: the first call after the failure used another tool or
-  program, succeeded, and the failed action was not retried later ("used
+  program (not an installer: installing a missing command fixes nothing until
+  the command runs), succeeded, and the failed action was not retried later ("used
   `Glob` instead"; for another program in the same shell tool, "ran `gradle
   test` instead of `mvn test`").
 
@@ -137,6 +138,9 @@ def shell_diff(old: str, new: str, program: str | None) -> list[str]:
     return list(dict.fromkeys(parts))
 
 
+_SETTING = re.compile(r"^[\w.:+-]{1,40}$")
+
+
 def diff_inputs(
     failed: Any, fixed: Any, shell: bool, ran_first: Sequence[str] = (),
     program: str | None = None,
@@ -150,7 +154,9 @@ def diff_inputs(
     'ran `mix format` first; changed arguments'
     >>> diff_inputs({"file_path": "/a", "old_string": "x"}, {"file_path": "/a", "old_string": "y"},
     ...             False, ["Read"])
-    'ran `Read` first; changed `old_string`'
+    'ran `Read` first; changed `old_string`; set `old_string` to `y`'
+    >>> diff_inputs({"status": "resolved"}, {"status": "closed"}, False)
+    'changed `status`; set `status` to `closed`'
     """
     parts = [f"ran `{p}` first" for p in ran_first[-2:]]
     if shell:
@@ -164,6 +170,11 @@ def diff_inputs(
                 parts.append(f"removed `{key}`")
             elif failed[key] != fixed[key]:
                 parts.append(f"changed `{key}`")
+                value = fixed[key]
+                if isinstance(value, str | int | float) and not isinstance(value, bool):
+                    text = str(value)
+                    if _SETTING.match(text):  # a word-like value, not text or code
+                        parts.append(f"set `{key}` to `{text}`")
     elif failed != fixed:
         parts.append("changed input")
     return "; ".join(parts) or "retried unchanged"
@@ -184,7 +195,9 @@ class _Calls:
     """The session's tool calls with their outcome (failed or not) and program."""
 
     def __init__(self, events: Sequence[MiningEvent], failures: Sequence[Failure]):
+        self.events = events
         self.index = {ev.id: i for i, ev in enumerate(events)}
+        self.calls = {ev.id: ev for ev in events if ev.kind == "tool_call"}
         self.result_of: dict[str, MiningEvent] = {}
         for ev in events:
             if ev.kind == "tool_result" and ev.answers_id:
@@ -197,6 +210,16 @@ class _Calls:
             if tag:
                 self.checks.setdefault(f.event_id, set()).add(tag)
         self.programs: dict[str, str | None] = {}
+
+    def failed_call(self, failure: Failure) -> MiningEvent | None:
+        """The call whose result is the failure's event."""
+        index = self.index.get(failure.event_id)
+        result = self.events[index] if index is not None else None
+        return self.call_of(result) if result is not None else None
+
+    def call_of(self, result: MiningEvent) -> MiningEvent | None:
+        """The call a result answers."""
+        return self.calls.get(result.answers_id or "")
 
     def succeeded(self, call: MiningEvent) -> bool:
         result = self.result_of.get(call.id)
@@ -269,12 +292,18 @@ def _recover_one(
         fixed = ok or calls.passed_check(ev, tag)
         if same and fixed and failure.kind not in USER_KINDS | {"rejection"}:
             ran_first = _ran_first(between, failure, shell, calls)
-            summary = diff_inputs(
-                failed_input, _decode(ev.tool_input), shell, ran_first, failure.program
-            )
+            fixed_input = _decode(ev.tool_input)
+            summary = diff_inputs(failed_input, fixed_input, shell, ran_first, failure.program)
+            if shell:
+                sources = argument_sources(failed_input, fixed_input, failure, events[:j], calls)
+            else:
+                sources = value_sources(failed_input, fixed_input, events[:j], calls)
+            summary = "; ".join([summary, *sources]) if sources else summary
             return "retry", j, summary, steps, tokens
         if (
             not first_call_checked and not same and ok and failure.kind not in USER_KINDS
+            and (failure.program is not None or ev.tool != failure.tool)  # not another op
+            and not _prepares(ev, calls)
             and not _retried_later(events, j, window - (j - start), failure, calls)
         ):
             return "other_tool", j, _instead(ev, failure, calls), steps, tokens
@@ -282,6 +311,89 @@ def _recover_one(
         if ok:
             between.append(ev)
     return None
+
+
+_ATOM_MIN = 3
+
+
+def _atoms(value: Any) -> set[str]:
+    """The strings and numbers inside a value (at least three characters as text)."""
+    if isinstance(value, dict):
+        return set().union(*(_atoms(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_atoms(v) for v in value)) if value else set()
+    if isinstance(value, bool) or value is None:
+        return set()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return {text} if len(text) >= _ATOM_MIN else set()
+
+
+def value_sources(
+    failed: Any, fixed: Any, before: Sequence[MiningEvent], calls: _Calls
+) -> list[str]:
+    """Where a changed argument's new value came from: "took `file_path` from `Glob`".
+
+    A field's new values (the strings and numbers the failed call did not have)
+    all appear in the output of one earlier successful call: that tool's
+    result is what the argument was set from. A field changed to values
+    found nowhere says nothing here (the change has no common description).
+    """
+    if not isinstance(failed, dict) or not isinstance(fixed, dict):
+        return []
+    results = [
+        ev for ev in reversed(before)
+        if ev.kind == "tool_result" and ev.text and ev.answers_id
+        and not ev.is_error and ev.id not in calls.failed_events
+    ]
+    parts = []
+    for key in sorted(set(fixed)):
+        if key in failed and failed[key] == fixed[key]:
+            continue
+        new = _atoms(fixed[key]) - _atoms(failed.get(key))
+        if not new:
+            continue
+        for result in results:
+            if all(atom in (result.text or "") for atom in new):
+                call = calls.call_of(result)
+                if call is not None and call.tool and not is_noop_tool(call.tool):
+                    parts.append(f"took `{key}` from `{call.tool}`")
+                break
+    return parts
+
+
+def argument_sources(
+    failed: Any, fixed: Any, failure: Failure, before: Sequence[MiningEvent], calls: _Calls
+) -> list[str]:
+    """Where a shell retry's new arguments came from: "took `find_file argument` from `ls -F`".
+
+    The new positional arguments of the failed program (or the first segment
+    of a new path) all appear in the output of one earlier successful shell
+    call: the agent looked them up there.
+    """
+    old = [c for c in parse(command_of(failed) or "") if c.program == failure.program]
+    new = [c for c in parse(command_of(fixed) or "") if c.program == failure.program]
+    if not old or not new:
+        return []
+    before_args = {a for c in old for a in c.args}
+    added = [a for a in new[-1].args if not a.startswith("-") and a not in before_args]
+    keys = {a.strip("/").split("/", 1)[0] for a in added} - {"", ".", ".."}
+    keys = {k for k in keys if len(k) >= _ATOM_MIN}
+    if not keys:
+        return []
+    for result in reversed(before):
+        if result.kind != "tool_result" or not result.text or result.is_error:
+            continue
+        if result.id in calls.failed_events or not all(k in result.text for k in keys):
+            continue
+        call = calls.call_of(result)
+        command = command_of(call.tool_input) if call is not None else None
+        found = [c for c in parse(command) if not c.setup] if command else []
+        if found and found[-1].program != failure.program:
+            return [f"took `{failure.program} argument` from `{invocation(found[-1])}`"]
+        return []
+    return []
 
 
 def _instead(ev: MiningEvent, failure: Failure, calls: _Calls) -> str:
@@ -295,16 +407,66 @@ def _instead(ev: MiningEvent, failure: Failure, calls: _Calls) -> str:
     return f"used `{label}` instead"
 
 
+INSTALLERS = frozenset(
+    {"apt-get install", "apt install", "yum install", "dnf install", "apk add", "brew install",
+     "pip install", "pip3 install", "npm install", "yarn add", "pnpm add", "conda install",
+     "gem install", "cargo install", "go install", "uv pip", "uv add", "poetry add"}
+)
+"""Programs that install something: what they install is the action, and installing a
+missing command is no fix unless the command then runs."""
+
+
+INSPECTORS = frozenset(
+    {"ls", "cat", "head", "tail", "less", "more", "find", "grep", "rg", "which", "whereis",
+     "type", "pwd", "env", "printenv", "file", "stat", "wc", "tree", "du", "df", "ps",
+     "apt-get update", "apt update", "apt-cache search", "apt-cache policy", "dpkg -l",
+     "git status", "git log", "git diff", "git show", "git branch", "uname", "id", "whoami"}
+)
+"""Programs that look or prepare and change nothing: never in place of the failed action."""
+
+
+def _prepares(ev: MiningEvent, calls: _Calls) -> bool:
+    """An install or an inspection: a step toward a fix, never the fix done another way."""
+    program = _program(ev, calls.programs)
+    return program in INSTALLERS or program in INSPECTORS
+
+
+def _targets(ev: MiningEvent | None) -> set[str]:
+    """The positional arguments of a call's last program (what an installer installs)."""
+    command = command_of(ev.tool_input) if ev is not None else None
+    commands = [c for c in parse(command) if not c.setup] if command else []
+    return {a for a in commands[-1].args if not a.startswith("-")} if commands else set()
+
+
+def _operation(call: MiningEvent | None) -> str | None:
+    """The operation a structured call selects (an editor's ``command``: ``str_replace``,
+    ``insert``), when its input names one; another operation is another action."""
+    value = _decode(call.tool_input) if call is not None else None
+    if isinstance(value, dict):
+        op = value.get("command") or value.get("action") or value.get("operation")
+        if isinstance(op, str) and _SETTING.match(op):
+            return op
+    return None
+
+
 def _same_action(ev: MiningEvent, failure: Failure, calls: _Calls) -> bool:
-    """Whether a call repeats the failed action: same tool and, for shell, same program."""
+    """Whether a call repeats the failed action: same tool and, for shell, same program
+    (for an installer, with a package in common: installing another package is another
+    action)."""
     if ev.tool != failure.tool:
         return False
-    if failure.program is None:
-        return True
+    if failure.program is None:  # a structured tool: the same operation, if it names one
+        origin = calls.failed_call(failure)
+        return _operation(origin) == _operation(ev)
     head = failure.program.split()[0]
     if head not in (ev.tool_input or ""):
         return False
-    return _program(ev, calls.programs) == failure.program
+    if _program(ev, calls.programs) != failure.program:
+        return False
+    if failure.program in INSTALLERS:
+        origin = calls.failed_call(failure)
+        return origin is None or bool(_targets(origin) & _targets(ev))
+    return True
 
 
 def _ran_first(

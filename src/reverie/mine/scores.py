@@ -113,7 +113,9 @@ def _representative(fixes: Counter[tuple[str, str]], basis: Basis) -> tuple[str,
     return kind, summary, held or top
 
 
-def _recovery(ev: MotifEvidence, occurrences: int, template: str) -> tuple[dict, dict]:
+def _recovery(
+    ev: MotifEvidence, occurrences: int, template: str, base: float = 0.5
+) -> tuple[dict, dict]:
     fixes: Counter[tuple[str, str]] = Counter()
     steps = tokens = ms = 0.0
     ms_n = 0
@@ -148,13 +150,14 @@ def _recovery(ev: MotifEvidence, occurrences: int, template: str) -> tuple[dict,
         "value": basis.value,
         "named": basis.named,
         "helper": basis.helper,
+        "to": basis.to,
         "sessions": basis.sessions if ev.fixes is not None else None,
         "consistent": basis.consistent,
         "alternatives": [
             {"fix": s, "kind": k, "count": c}
             for (k, s), c in fixes.most_common(4) if (k, s) != (kind, summary)
         ][:3],
-        "outcomes": _fix_outcomes(ev, basis),
+        "outcomes": {**_fix_outcomes(ev, basis), "base": base},
     }
     return recovery, cost
 
@@ -185,7 +188,8 @@ def score_motif(
     known = [failed for _, failed in ev.sessions.values() if failed is not None]
     motif_lift = lift(sum(known), len(known), failed_sessions, known_sessions)
     main = max(zip(ev.stats, ev.signatures, strict=True), key=lambda p: (p[0].occurrences, p[1].id))
-    recovery, cost = _recovery(ev, occurrences, main[1].template)
+    base = failed_sessions / known_sessions if known_sessions else 0.5
+    recovery, cost = _recovery(ev, occurrences, main[1].template, round(base, 3))
     firsts = [s.first_seen for s in ev.stats if s.first_seen is not None]
     lasts = [s.last_seen for s in ev.stats if s.last_seen is not None]
     mean_trust = trust_support / occurrences if occurrences else 0.0

@@ -491,6 +491,7 @@ SUBCOMMAND_TOOLS = frozenset(
         "kubectl", "pip", "pip3", "poetry", "uv", "make", "gh", "bd", "bundle", "rake",
         "rails", "dotnet", "mvn", "gradle", "terraform", "helm", "apt", "apt-get", "brew",
         "conda", "deno", "composer", "rustup", "systemctl", "tmux", "hatch", "tox", "nox",
+        "service",
     }
 )
 """Tools whose program name includes the subcommand: ``git push``, ``mix credo``."""
