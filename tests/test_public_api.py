@@ -20,3 +20,25 @@ def test_exports_come_from_reverie() -> None:
         obj = getattr(reverie, name)
         module = getattr(obj, "__module__", "reverie")
         assert module.startswith("reverie"), (name, module)
+
+
+def test_fix_facts_and_shell_parsing_are_public() -> None:
+    """What a rule is written from (issue 13) is usable from ``reverie`` and ``reverie.mine``."""
+    import importlib
+
+    from reverie.mine import destructive, facts, normalize, shell
+
+    mine = importlib.import_module("reverie.mine")  # ``reverie.mine`` is the function
+    owners = {
+        "Cause": facts, "FixFacts": facts, "build_facts": facts, "names_a_fact": facts,
+        "humanize": normalize, "SimpleCommand": shell, "invocation": shell,
+        "destructive_reasons": destructive,
+    }
+    for name, module in owners.items():
+        assert getattr(reverie, name) is getattr(module, name) is getattr(mine, name), name
+    assert reverie.parse_shell is shell.parse is mine.parse_shell
+    (cmd,) = reverie.parse_shell("sudo git push --force")
+    assert (cmd.launcher, cmd.program, reverie.invocation(cmd)) == (
+        ("sudo",), "git push", "sudo git push --force")
+    assert reverie.destructive_reasons(reverie.invocation(cmd)) == [
+        "escalates privileges (sudo)", "forces (git push --force)"]

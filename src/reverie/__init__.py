@@ -23,6 +23,11 @@ from reverie.export import export
 from reverie.forget import ErasureReport, forget
 from reverie.ingest import IngestSummary, ingest_paths
 from reverie.mine import MiningResult, mine
+from reverie.mine.destructive import destructive_reasons
+from reverie.mine.facts import Cause, FixFacts, build_facts, names_a_fact
+from reverie.mine.normalize import humanize
+from reverie.mine.shell import SimpleCommand, invocation
+from reverie.mine.shell import parse as parse_shell
 from reverie.models import (
     Correction,
     CurationDecision,
@@ -54,6 +59,7 @@ __all__ = [
     "AdapterOptions",
     "AuditError",
     "AuditLog",
+    "Cause",
     "ConfigError",
     "Correction",
     "CurationDecision",
@@ -64,6 +70,7 @@ __all__ = [
     "Event",
     "Explanation",
     "Failure",
+    "FixFacts",
     "GraphStore",
     "IngestSummary",
     "InputError",
@@ -81,6 +88,7 @@ __all__ = [
     "Session",
     "Settings",
     "Signature",
+    "SimpleCommand",
     "SourceRef",
     "StoreError",
     "TemplateDistiller",
@@ -89,6 +97,8 @@ __all__ = [
     "WorkspaceNotFound",
     "__version__",
     "adapters",
+    "build_facts",
+    "destructive_reasons",
     "detect",
     "dream",
     "evaluate",
@@ -96,13 +106,17 @@ __all__ = [
     "export",
     "find_workspace",
     "forget",
+    "humanize",
     "ingest_paths",
     "init_workspace",
+    "invocation",
     "link_session",
     "load_rules",
     "load_settings",
     "mine",
+    "names_a_fact",
     "open_store",
+    "parse_shell",
     "render",
     "review",
     "write_rule",

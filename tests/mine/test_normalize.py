@@ -158,4 +158,4 @@ def test_real_missing_paths_read_as_a_file_or_directory(real_signatures):
     pairs = real_signatures["swe_agent_multimodel"]
     plain = {humanize(s.template, [signature_source(f) for f in fs])
              for s, fs in pairs if s.template in ("File <*> not found", "Directory <*> not found")}
-    assert plain == {"A file not found", "A directory not found"}
+    assert plain == {"File not found", "Directory not found"}

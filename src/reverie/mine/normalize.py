@@ -407,12 +407,15 @@ def humanize(template: str, raws: Sequence[str]) -> str:
       or a ``<*>`` whose value masks to one): those belong to one record, and
       a rule never carries them;
     - else a plain word: the noun written right before the slot names it
-      ("File <STR>" becomes "a file", "flight <ID>" "a flight"), else the
+      ("on flight <ID>" becomes "on a flight"; a capitalized noun that opens a
+      clause simply loses the slot: "File <STR> not found" is "File not
+      found"), else the
       kind of the values ("a file path" for paths, "a number" ...), else the
       placeholder's own word (``<PATH>`` "a file path", ``<STR>`` and ``<*>``
       "a value", ``<NUM>`` "a number", ``<ID>`` "an id", ``<HEX>`` "a hash",
       ``<URL>`` "a URL", ``<TIME>`` "a time"); a count before a word
-      ("<NUM> source files") is "some", a number glued to a unit (``<NUM>s``) "…";
+      ("<NUM> source files") is "some", a number glued to a unit (``<NUM>s``)
+      or a slot glued to a word (``feature-<NUM>``) "…";
     - quotes around a plain word are dropped, an article before it is not
       doubled ("the <PATH>" is "the file path"), and slots next to each other
       that both vary read as one plain word; a leading list bullet ("- ") goes.
@@ -429,7 +432,7 @@ def humanize(template: str, raws: Sequence[str]) -> str:
     "cd: can't cd to /w/build"
     >>> humanize("Error: File <STR> already exists.", ["Error: File 'a.java' already exists.",
     ...                                               "Error: File 'b.java' already exists."])
-    'Error: a file already exists.'
+    'Error: File already exists.'
     >>> humanize("ls: cannot access <STR>: No such file or directory", [])
     'ls: cannot access a file path: No such file or directory'
     >>> humanize("KeyError: <STR> in <STR>", ["KeyError: 'a' in 'x'", "KeyError: 'b' in 'x'"])
@@ -444,7 +447,7 @@ def humanize(template: str, raws: Sequence[str]) -> str:
     >>> humanize("<PATH>: line <NUM>: syntax error near unexpected token <*>", [])
     'syntax error near an unexpected token'
     >>> humanize("Directory <*> not found", ["Directory src not found", "Directory a not found"])
-    'A directory not found'
+    'Directory not found'
     >>> humanize("Error: flight <ID> not available", ["Error: flight HAT030 not available"])
     'Error: a flight not available'
     >>> humanize("- E999 SyntaxError: <*> <*>", ["- E999 SyntaxError: invalid syntax",
@@ -514,6 +517,8 @@ def _put_plain(out: str, after: str, slot: str, seen: set[str]) -> tuple[str, st
         out, after = out[:-1], after[1:]  # quotes around a plain word say nothing
     if slot == "<NUM>" and after[:1].isalnum():
         return out + "…", after  # a number glued to its unit: 3.5s
+    if out and (out[-1].isalnum() or out[-1] in "-_."):
+        return out + "…", after  # glued to a word: "feature-<NUM>" is "feature-…"
     if slot == "<NUM>" and re.match(r" [a-z]", after):
         return out + "some", after  # a count: "Checking <NUM> source files"
     tokens = _tokens(seen)
@@ -553,6 +558,9 @@ def _labelled(out: str) -> tuple[str, str] | None:
     lead = before.rsplit(" ", 1)[-1].lower()
     if before and before[-1:].isalnum() and lead not in _LEADS:
         return None  # "payment method <*>": the noun is part of a longer name
+    opens = not before or before.endswith(":")
+    if opens and label.group(0)[:1].isupper():  # a clause opens with it: "File <*> not found"
+        return out[: label.start()], " ".join(w for w in label.group("adj", "noun") if w)
     named = " ".join(w.lower() for w in label.group("adj", "noun") if w)
     return out[: label.start()], _article(named)
 

@@ -56,7 +56,7 @@ from reverie.mine.detect import correction_kind
 from reverie.mine.fixes import is_noop_tool, name_level
 from reverie.mine.normalize import mask
 from reverie.mine.program import command_of, program_of
-from reverie.mine.shell import SimpleCommand, invocation, parse
+from reverie.mine.shell import INSTALLS, SimpleCommand, invocation, parse
 from reverie.mine.signature import USER_KINDS
 from reverie.models import Correction, Failure
 from reverie.store.mining_base import MiningEvent
@@ -407,11 +407,7 @@ def _instead(ev: MiningEvent, failure: Failure, calls: _Calls) -> str:
     return f"used `{label}` instead"
 
 
-INSTALLERS = frozenset(
-    {"apt-get install", "apt install", "yum install", "dnf install", "apk add", "brew install",
-     "pip install", "pip3 install", "npm install", "yarn add", "pnpm add", "conda install",
-     "gem install", "cargo install", "go install", "uv pip", "uv add", "poetry add"}
-)
+INSTALLERS = INSTALLS
 """Programs that install something: what they install is the action, and installing a
 missing command is no fix unless the command then runs."""
 

@@ -41,7 +41,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser
 
-__all__ = ["SETUP", "SUBCOMMAND_TOOLS", "SimpleCommand", "invocation", "parse", "script"]
+__all__ = [
+    "INSTALLS",
+    "SETUP",
+    "SUBCOMMAND_TOOLS",
+    "SimpleCommand",
+    "invocation",
+    "parse",
+    "script",
+]
 
 SETUP = frozenset(
     {"cd", "pushd", "popd", "export", "set", "unset", "source", ".", "echo", "true", "sleep",
@@ -143,11 +151,25 @@ def invocation(cmd: SimpleCommand) -> str:
     "git log '--format=%H %s' -n 3"
     >>> invocation(parse("mix credo --strict lib/a.ex")[0])
     'mix credo --strict'
+    >>> invocation(parse("pip install -q requests")[0])
+    'pip install -q requests'
     """
+    words = [*map(_quoted, cmd.launcher), cmd.program, *map(_quoted, _flags_with_values(cmd))]
+    if cmd.program in INSTALLS:  # what is installed is the point: `pip install requests`
+        named = [a for a in cmd.args if a not in cmd.flags and _PLAIN_VALUE.match(a)][:3]
+        words += [a for a in named if a not in words]
     out = ""
-    for part in (*map(_quoted, cmd.launcher), cmd.program, *map(_quoted, _flags_with_values(cmd))):
+    for part in words:
         out += part if not out or out.endswith("/") else " " + part
     return out
+
+
+INSTALLS = frozenset(
+    {"apt-get install", "apt install", "yum install", "dnf install", "apk add", "brew install",
+     "pip install", "pip3 install", "npm install", "yarn add", "pnpm add", "conda install",
+     "gem install", "cargo install", "go install", "uv add", "poetry add", "bundle add"}
+)
+"""Programs whose arguments name what they install: an invocation keeps them."""
 
 
 _PLAIN_VALUE = re.compile(r"^[\w][\w.:+-]*$")
