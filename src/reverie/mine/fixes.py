@@ -79,6 +79,8 @@ _PART = re.compile(
     r"^(ran|added|removed|changed|used|took|set) `([^`]+)`"
     r"(?: (first|instead|from|to)(?: of)?(?: `([^`]+)`)?)?$"
 )
+_QUALIFIERS = frozenset({"source", "setting"})
+"""Parts that only qualify another (where a new value came from, what it became)."""
 _PRIORITY = {"named": 6, "invocation": 5, "flag": 4, "field": 3, "command": 2, "instead": 1,
              "source": 0, "setting": 0}
 FixRow = tuple[str, str, str]  # (session id, correction kind, summary)
@@ -89,8 +91,13 @@ def is_noop_tool(tool: str | None) -> bool:
 
     >>> is_noop_tool("think"), is_noop_tool("TodoWrite"), is_noop_tool("calculate")
     (True, True, False)
+    >>> is_noop_tool("#")  # a comment an agent sent as its action
+    True
     """
-    return tool is not None and re.sub(r"[\s_.-]", "", tool.lower()) in NOOP_TOOLS
+    if tool is None:
+        return False
+    name = re.sub(r"[\s_.-]", "", tool.lower())
+    return name in NOOP_TOOLS or not any(c.isalnum() for c in name)  # "#": a comment
 
 
 def name_level(program: str, text: str) -> int:
@@ -238,7 +245,10 @@ def choose_basis(rows: Sequence[FixRow], motif_sessions: int, text: str = "") ->
     if not ranked:
         return Basis()
     ranked.sort(key=lambda r: (r[0], r[1], r[2], r[4]), reverse=True)
-    ok, _, count, kind, value, named = ranked[0]
+    bases = [r for r in ranked if r[3] not in _QUALIFIERS] or ranked
+    ok, _, count, kind, value, named = bases[0]
+    if kind in _QUALIFIERS:
+        return Basis(sessions=count)
     if not ok:
         return Basis(sessions=count)
     helper = to = None

@@ -37,7 +37,14 @@ import orjson
 
 from reverie.mine.shell import SimpleCommand, parse, script
 
-__all__ = ["command_of", "is_shell_tool", "program_of", "programs_of", "simple_commands"]
+__all__ = [
+    "command_of",
+    "commands_run",
+    "is_shell_tool",
+    "program_of",
+    "programs_of",
+    "simple_commands",
+]
 
 SHELL_TOOLS = frozenset(
     {
@@ -122,6 +129,19 @@ def programs_of(command: str | None) -> list[str]:
     ['npm ci', 'npm test', 'git push']
     """
     return [c.program for c in _ran(_named(command))]
+
+
+def commands_run(command: str | None) -> list[SimpleCommand]:
+    """The programs a command line ran, as :class:`~reverie.mine.shell.SimpleCommand`:
+    outside substitutions, set-up steps left out, a pipeline as its first program, nothing
+    for prose sent as a command.
+
+    >>> [c.program for c in commands_run("cd x && npx tsc --noEmit | tee log")]
+    ['tsc']
+    >>> commands_run("The fix is to run `name` first")
+    []
+    """
+    return _ran(_named(command))
 
 
 def _named(command: str | None) -> list[SimpleCommand]:

@@ -55,7 +55,7 @@ from reverie.ids import make_id
 from reverie.mine.detect import correction_kind
 from reverie.mine.fixes import is_noop_tool, name_level
 from reverie.mine.normalize import mask
-from reverie.mine.program import command_of, program_of
+from reverie.mine.program import command_of, commands_run, program_of
 from reverie.mine.shell import INSTALLS, SimpleCommand, invocation, parse
 from reverie.mine.signature import USER_KINDS
 from reverie.models import Correction, Failure
@@ -389,7 +389,7 @@ def argument_sources(
             continue
         call = calls.call_of(result)
         command = command_of(call.tool_input) if call is not None else None
-        found = [c for c in parse(command) if not c.setup] if command else []
+        found = commands_run(command) if command else []
         if found and found[-1].program != failure.program:
             return [f"took `{failure.program} argument` from `{invocation(found[-1])}`"]
         return []
@@ -400,7 +400,7 @@ def _instead(ev: MiningEvent, failure: Failure, calls: _Calls) -> str:
     """The summary of a call used in the failed one's place: another program run through
     the same shell tool ("ran `gradle test` instead of `mvn test`"), else another tool."""
     command = command_of(ev.tool_input) if failure.program and ev.tool == failure.tool else None
-    commands = [c for c in parse(command) if not c.setup] if command else []
+    commands = commands_run(command) if command else []
     if commands and failure.program:
         return f"ran `{invocation(commands[-1])}` instead of `{failure.program}`"
     label = _program(ev, calls.programs) or ev.tool or "another tool"
@@ -430,7 +430,7 @@ def _prepares(ev: MiningEvent, calls: _Calls) -> bool:
 def _targets(ev: MiningEvent | None) -> set[str]:
     """The positional arguments of a call's last program (what an installer installs)."""
     command = command_of(ev.tool_input) if ev is not None else None
-    commands = [c for c in parse(command) if not c.setup] if command else []
+    commands = commands_run(command) if command else []
     return {a for a in commands[-1].args if not a.startswith("-")} if commands else set()
 
 
@@ -477,7 +477,7 @@ def _ran_first(
     labels: dict[str, str] = {}  # program or tool -> how it was invoked, last seen
     for ev in between:
         command = command_of(ev.tool_input) if shell else None
-        found = [c for c in parse(command) if not c.setup] if command else []
+        found = commands_run(command) if command else []
         if shell and not found:
             continue
         pairs = [(c.program, invocation(c)) for c in found] or [(ev.tool or "", ev.tool or "")]

@@ -146,7 +146,7 @@ def invocation(cmd: SimpleCommand) -> str:
     >>> invocation(parse("timeout 30 cargo test --release -- --nocapture")[0])
     'timeout 30 cargo test --release'
     >>> invocation(parse("git push --force origin main")[0])
-    'git push --force origin'
+    'git push --force'
     >>> invocation(parse("git log --format='%H %s' -n 3")[0])
     "git log '--format=%H %s' -n 3"
     >>> invocation(parse("mix credo --strict lib/a.ex")[0])
@@ -172,6 +172,14 @@ INSTALLS = frozenset(
 """Programs whose arguments name what they install: an invocation keeps them."""
 
 
+_SWITCHES = frozenset(
+    {"--force", "-f", "--force-with-lease", "--strict", "-q", "--quiet", "-v", "--verbose",
+     "-y", "--yes", "--no-verify", "--dry-run", "--all", "-a", "--hard", "--soft", "-r", "-R",
+     "-rf", "-fr", "--recursive", "--check", "--fix", "--release", "-x", "--exitfirst", "-s",
+     "--global", "-g", "--save", "--save-dev", "-D", "-E", "-i", "-p", "--amend", "--no-edit",
+     "--set-upstream", "-u", "--update", "--upgrade", "-U", "--help", "-h", "--version"}
+)
+"""Flags that take no value: the word after one is an argument, not its value."""
 _PLAIN_VALUE = re.compile(r"^[\w][\w.:+-]*$")
 
 
@@ -185,7 +193,7 @@ def _flags_with_values(cmd: SimpleCommand) -> list[str]:
         nxt = args[i + 1] if i + 1 < len(args) else None
         if (
             nxt is not None and "=" not in arg and arg != "--" and nxt not in cmd.flags
-            and _PLAIN_VALUE.match(nxt)
+            and arg not in _SWITCHES and _PLAIN_VALUE.match(nxt)
         ):
             out.append(nxt)
     return out
