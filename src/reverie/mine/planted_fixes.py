@@ -33,8 +33,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from reverie.mine.planted import AGENTS
-from reverie.models import Event, ParsedSession, Session, SourceRef, TrustClass, Usage
+from reverie.mine.planted import AGENTS, _Builder
+from reverie.models import ParsedSession, Session, TrustClass, Usage
 from reverie.provenance import link_session, source_id
 from reverie.store.base import GraphStore, SourceState
 
@@ -74,24 +74,9 @@ CASES = (
 call's output (``Read`` of a path ``Glob`` printed)."""
 
 
-class _Session:
-    """Appends the events of one session with unique keys, source lines and times."""
-
-    def __init__(self, file: str, start: datetime, rng: random.Random):
-        self.file, self.now, self.rng = file, start, rng
-        self.events: list[Event] = []
-
-    def add(self, **fields: object) -> None:
-        n = len(self.events)
-        self.now += timedelta(seconds=self.rng.randint(1, 20))
-        self.events.append(
-            Event(
-                key=f"k{n}",
-                source=SourceRef(file=self.file, line=n + 1),  # type: ignore[arg-type]
-                timestamp=self.now,
-                **fields,
-            )
-        )
+class _Session(_Builder):
+    """Appends the events of one session with unique keys, source lines and times
+    (:class:`reverie.mine.planted._Builder`), with parallel calls and exit codes."""
 
     def calls(self, *calls: tuple[str, object, str, dict[str, object]]) -> None:
         """One assistant turn with ``(tool, input, output, result fields)`` calls run in
