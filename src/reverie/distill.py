@@ -33,10 +33,9 @@ from reverie.errors import ConfigError, LLMError
 from reverie.mine.facts import FixFacts, build_facts, names_a_fact
 from reverie.models import Motif, TrustClass
 from reverie.resources import data_dir
-from reverie.rulebook import LLMRecord
+from reverie.rulebook import DESTRUCTIVE, NEEDS_DIRECTIVE, LLMRecord
 
 __all__ = [
-    "USER_KINDS",
     "Distiller",
     "EvidenceItem",
     "OfflineContext",
@@ -131,8 +130,6 @@ def quote_evidence(text: str) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;")
 
 
-USER_KINDS = frozenset({"correction", "interruption", "rejection"})
-"""Motif kinds where the user, not a tool, stopped the agent."""
 _INTENTS = (
     ("deletes", "what is there should be replaced"),
     ("discards", "the changes should be thrown away"),
@@ -261,8 +258,6 @@ def motif_facts(motif: Motif, evidence: list[EvidenceItem] | None = None) -> Fix
     return build_facts(motif, error=humanize(motif.template, failure_lines(evidence or [])))
 
 
-NEEDS_DIRECTIVE = "needs-directive"
-DESTRUCTIVE = "destructive"
 
 
 def draft_flags(directive: str, facts: FixFacts) -> list[str]:

@@ -33,6 +33,7 @@ from reverie.distill import (
     RuleDraft,
     check_untrusted_copy,
     draft_flags,
+    motif_facts,
     template_env,
 )
 from reverie.errors import ConfigError, LLMError
@@ -113,12 +114,9 @@ class RuleAnswer(BaseModel):
 
 
 def facts_of(motif: Motif) -> FixFacts:
-    """The facts the model receives: the motif's mined :class:`FixFacts`, as stored.
-
-    A motif mined before facts existed (``facts == {}``) gives ``FixFacts()``,
-    class ``none``: nothing is re-derived here, so the request (and its cached
-    answer) depends only on the motif and its evidence. The motif's own
-    ``cause`` fills the facts' when they carry none.
+    """The facts the model receives: the motif's fix facts, as every distiller reads them
+    (:func:`reverie.distill.motif_facts`), with the motif's own ``cause`` when the facts
+    carry none.
 
     >>> from reverie.models import Motif
     >>> m = Motif(id="m", tenant="t", tool="Bash", program="javac", template="x", kind="k",
@@ -126,14 +124,14 @@ def facts_of(motif: Motif) -> FixFacts:
     ...           cause={"kind": "missing_toolchain", "group": "java", "subjects": ["javac"]})
     >>> f = facts_of(m)
     >>> f.cls, f.cause.group
-    ('none', 'java')
+    ('environment', 'java')
     """
     try:
-        facts = FixFacts.model_validate(motif.facts)
-        if facts.cause is None and motif.cause:
-            facts = facts.model_copy(update={"cause": Cause.model_validate(motif.cause)})
+        facts = motif_facts(motif)
     except ValidationError as exc:
         raise LLMError(f"motif {motif.id}: its fix facts do not validate: {exc}") from exc
+    if facts.cause is None and motif.cause:
+        facts = facts.model_copy(update={"cause": Cause.model_validate(motif.cause)})
     return facts
 
 

@@ -135,6 +135,14 @@ def _redactor(settings: Settings) -> Callable[[ParsedSession], ParsedSession] | 
     return Redactor.from_settings(settings).redact_session
 
 
+def _unchanged(previous: SourceState | None, stat: os.stat_result) -> bool:
+    """Whether a file has the size and modification time recorded at its last ingest."""
+    return previous is not None and (previous.size, previous.mtime_ns) == (
+        stat.st_size,
+        stat.st_mtime_ns,
+    )
+
+
 def ingest_file(
     store: GraphStore,
     prepare: _Prepared,
@@ -154,12 +162,7 @@ def ingest_file(
     stat = path.stat()
     result = FileResult(file=str(path), format=adapter.name)
     previous = store.source_state(prepare.tenant, absolute)
-    if (
-        not force
-        and previous is not None
-        and previous.size == stat.st_size
-        and previous.mtime_ns == stat.st_mtime_ns
-    ):
+    if not force and _unchanged(previous, stat):
         result.unchanged = True
         return result
     state = SourceState(
@@ -222,12 +225,7 @@ def _ingest_report(
     write_lock: AbstractContextManager[object] | None,
 ) -> FileResult:
     result = FileResult(file=str(path), format=OUTCOME_FORMAT)
-    previous = store.source_state(tenant, str(path.resolve()))
-    stat = path.stat()
-    if not force and previous is not None and (previous.size, previous.mtime_ns) == (
-        stat.st_size,
-        stat.st_mtime_ns,
-    ):
+    if not force and _unchanged(store.source_state(tenant, str(path.resolve())), path.stat()):
         result.unchanged = True
         return result
     with write_lock or nullcontext():

@@ -79,6 +79,7 @@ __all__ = [
     "event_id",
     "link_session",
     "own_id",
+    "own_part",
     "relink",
     "resolve_run",
     "session_id",
@@ -133,9 +134,14 @@ def source_id(tenant: str, path: str) -> str:
     return make_id("source", tenant, path)
 
 
+def own_part(event: str) -> str:
+    """The session-independent half of an event id (what :func:`own_id` made)."""
+    return event[_SESSION_PART:]
+
+
 def own_ids(events: Sequence[Event]) -> list[str]:
     """The own ids of linked events, in order."""
-    return [ev.id[_SESSION_PART:] for ev in events]
+    return [own_part(ev.id) for ev in events]
 
 
 def _fingerprint(owns: Sequence[str]) -> str:

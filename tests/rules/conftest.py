@@ -228,7 +228,7 @@ LLM_CASES: dict[str, Any] = {
         fix=None,
         template="The user doesn't want to proceed with this tool use.",
     ),
-    # mined before facts existed: FixFacts() of class none
+    # mined before facts existed: the facts are built from its recovery (class none here)
     "none": lambda: _case(
         "sig-none",
         "FAILED tests/test_x.py::test_y - AssertionError",

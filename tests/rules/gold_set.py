@@ -38,6 +38,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from reverie.mine.facts import FixClass  # the classes a gold entry speaks of
+
 GOLD_DIR = Path(__file__).resolve().parent / "gold"
 GOLD_FILE = GOLD_DIR / "real.yaml"
 # ../shared/data/real from the project root, as tests/conftest.py finds it.
@@ -54,9 +56,6 @@ FOLDERS = frozenset(
         "swe_agent_multimodel",
     }
 )
-FixClass = Literal[
-    "ran_first", "ran_instead", "flag", "argument", "other_tool", "user", "environment", "none"
-]
 
 # <PATH>, <NUM>, <STR>, <ID>, <*> ... as the miner writes them. Lower-case
 # <line> or <file> are SWE-agent's own usage text quoted from a transcript.

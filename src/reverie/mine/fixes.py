@@ -71,6 +71,9 @@ NOOP_TOOLS = frozenset(
     }
 )
 """Tools that reason, plan, keep notes, delegate, ask or hand off: never a fix themselves."""
+_ENDS_RUN = re.compile(r"^exit(?:_\w+)?$")
+"""A scaffold's end of the run: SWE-agent's ``exit_cost``, ``exit_context``, ``exit_format``
+... (autosubmission when a limit is hit) stop the run, they fix nothing."""
 _RUNNERS = frozenset(
     {"mix", "npm", "npx", "pnpm", "yarn", "bun", "python", "uv", "cargo", "go", "git", "make",
      "bash", "sh", "node", "bundle", "rake", "poetry", "pip", "dotnet", "gradle", "mvn", "run"}
@@ -87,15 +90,18 @@ FixRow = tuple[str, str, str]  # (session id, correction kind, summary)
 
 
 def is_noop_tool(tool: str | None) -> bool:
-    """Whether ``tool`` only reasons, plans, keeps notes, delegates, asks or hands off.
+    """Whether ``tool`` only reasons, plans, keeps notes, delegates, asks, hands off or ends
+    the run.
 
     >>> is_noop_tool("think"), is_noop_tool("TodoWrite"), is_noop_tool("calculate")
     (True, True, False)
-    >>> is_noop_tool("#")  # a comment an agent sent as its action
-    True
+    >>> is_noop_tool("#"), is_noop_tool("exit_cost")  # a comment; the run's end
+    (True, True)
     """
     if tool is None:
         return False
+    if _ENDS_RUN.match(tool.lower()):
+        return True
     name = re.sub(r"[\s_.-]", "", tool.lower())
     return name in NOOP_TOOLS or not any(c.isalnum() for c in name)  # "#": a comment
 

@@ -407,11 +407,6 @@ def _instead(ev: MiningEvent, failure: Failure, calls: _Calls) -> str:
     return f"used `{label}` instead"
 
 
-INSTALLERS = INSTALLS
-"""Programs that install something: what they install is the action, and installing a
-missing command is no fix unless the command then runs."""
-
-
 INSPECTORS = frozenset(
     {"ls", "cat", "head", "tail", "less", "more", "find", "grep", "rg", "which", "whereis",
      "type", "pwd", "env", "printenv", "file", "stat", "wc", "tree", "du", "df", "ps",
@@ -424,7 +419,7 @@ INSPECTORS = frozenset(
 def _prepares(ev: MiningEvent, calls: _Calls) -> bool:
     """An install or an inspection: a step toward a fix, never the fix done another way."""
     program = _program(ev, calls.programs)
-    return program in INSTALLERS or program in INSPECTORS
+    return program in INSTALLS or program in INSPECTORS  # installing fixes nothing by itself
 
 
 def _targets(ev: MiningEvent | None) -> set[str]:
@@ -459,7 +454,7 @@ def _same_action(ev: MiningEvent, failure: Failure, calls: _Calls) -> bool:
         return False
     if _program(ev, calls.programs) != failure.program:
         return False
-    if failure.program in INSTALLERS:
+    if failure.program in INSTALLS:
         origin = calls.failed_call(failure)
         return origin is None or bool(_targets(origin) & _targets(ev))
     return True

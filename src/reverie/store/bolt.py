@@ -45,7 +45,7 @@ from neo4j.exceptions import (
 from reverie.errors import ConfigError, StoreError
 from reverie.ids import make_id
 from reverie.models import Event, EventKind, Outcome, ParsedSession, Session
-from reverie.provenance import FileRuns, StoredRun
+from reverie.provenance import FileRuns, StoredRun, own_part
 from reverie.resources import data_dir
 from reverie.settings import Settings
 from reverie.store.base import SourceState, StoreStats, WriteResult
@@ -65,7 +65,6 @@ __all__ = ["BoltStore", "schema_statements"]
 T = TypeVar("T")
 _RETRYABLE = (ServiceUnavailable, SessionExpired, TransientError, ConnectionError, OSError)
 BATCH = 2_000
-_OWN = len("b2:") + 16  # an event id's own part follows its session's prefix
 SESSION_CHUNK = 200
 
 _MERGE_NODES = "UNWIND $rows AS r MERGE (n:{label} {{id: r.id}}) SET n += r.props"
@@ -311,27 +310,30 @@ class BoltStore(BoltMining, BoltErase):
         return self._write(work, where)
 
     def _stored_runs(self, tenant: str, native_id: str, first: str | None) -> list[StoredRun]:
-        """The runs stored under ``native_id`` (see :class:`~reverie.provenance.FileRuns`)."""
+        """The runs stored under ``native_id`` (see :class:`~reverie.provenance.FileRuns`);
+        only those that start with the event ``first`` have all their event ids read."""
         rows = self._rows(
             "MATCH (s:Session {tenant: $tenant, native_id: $native}) "
             "OPTIONAL MATCH (src:Source {id: s.source_id}) "
-            "RETURN s.id AS id, s.agent AS agent, src.path AS path",
+            "OPTIONAL MATCH (e:Event {tenant: $tenant, session_id: s.id, seq: 0}) "
+            "RETURN s.id AS id, s.agent AS agent, src.path AS path, e.id AS head",
             "finding runs with a native id",
             tenant=tenant,
             native=native_id,
         )
         runs = []
         for row in rows:
-            ids = self._rows(
-                "MATCH (e:Event {tenant: $tenant, session_id: $sid}) "
-                "RETURN e.id AS id ORDER BY e.seq",
-                "reading a run's event ids",
-                tenant=tenant,
-                sid=row["id"],
-            )
-            own = tuple(r["id"][_OWN:] for r in ids)
-            if first is not None and own and own[0] != first:
-                own = own[:1]
+            head = row["head"]
+            own: tuple[str, ...] = (own_part(head),) if head else ()
+            if head and (first is None or own[0] == first):
+                ids = self._rows(
+                    "MATCH (e:Event {tenant: $tenant, session_id: $sid}) "
+                    "RETURN e.id AS id ORDER BY e.seq",
+                    "reading a run's event ids",
+                    tenant=tenant,
+                    sid=row["id"],
+                )
+                own = tuple(own_part(r["id"]) for r in ids)
             runs.append(StoredRun(row["id"], row["agent"], row["path"] or "", own))
         return runs
 

@@ -23,7 +23,7 @@ import orjson
 from reverie.errors import StoreError
 from reverie.ids import make_id
 from reverie.models import Event, EventKind, Outcome, ParsedSession, Session, SourceRef, Usage
-from reverie.provenance import FileRuns, StoredRun
+from reverie.provenance import FileRuns, StoredRun, own_part
 from reverie.resources import data_dir
 from reverie.settings import Settings
 from reverie.store.base import SourceState, StoreStats, WriteResult
@@ -41,7 +41,6 @@ _EVENT_INSERT = (
     f"VALUES ({', '.join('?' * len(_EVENT_COLUMNS.split(', ')))})"
 )
 _BATCH = 5_000
-_OWN = len("b2:") + 16  # an event id's own part follows its session's prefix
 
 
 def to_ms(value: datetime | None) -> int | None:
@@ -175,16 +174,16 @@ class SQLiteStore(SQLiteMining):
         runs = []
         for sid, agent, path, head in rows:
             own: tuple[str, ...] = ()
-            if head is not None and (first is None or head[_OWN:] == first):
+            if head is not None and (first is None or own_part(head) == first):
                 own = tuple(
-                    r[0][_OWN:]
+                    own_part(r[0])
                     for r in self._conn.execute(
                         "SELECT id FROM events WHERE tenant = ? AND session_id = ? ORDER BY seq",
                         (tenant, sid),
                     )
                 )
             elif head is not None:
-                own = (head[_OWN:],)
+                own = (own_part(head),)
             runs.append(StoredRun(sid, agent, path, own))
         return runs
 
