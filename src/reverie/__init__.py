@@ -15,6 +15,8 @@ from reverie.errors import (
     ReverieError,
     StoreError,
     UnknownFormatError,
+    UnsafeTemplateError,
+    WorkspaceBusy,
     WorkspaceNotFound,
 )
 from reverie.evaluate import EvalReport, evaluate
@@ -93,7 +95,9 @@ __all__ = [
     "StoreError",
     "TemplateDistiller",
     "UnknownFormatError",
+    "UnsafeTemplateError",
     "Usage",
+    "WorkspaceBusy",
     "WorkspaceNotFound",
     "__version__",
     "adapters",

@@ -26,7 +26,7 @@ import re
 from pathlib import Path
 from typing import Literal, Protocol
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, ConfigDict, Field
 
 from reverie.errors import ConfigError, LLMError
@@ -34,6 +34,7 @@ from reverie.mine.facts import FixFacts, build_facts, names_a_fact
 from reverie.models import Motif, TrustClass
 from reverie.resources import data_dir
 from reverie.rulebook import DESTRUCTIVE, NEEDS_DIRECTIVE, LLMRecord
+from reverie.templating import sandboxed_environment
 
 __all__ = [
     "Distiller",
@@ -93,14 +94,12 @@ def prompt_dirs(workspace: Path | None = None) -> list[Path]:
 
 
 def template_env(workspace: Path | None = None) -> Environment:
+    """The distill prompts' environment: sandboxed (see :mod:`reverie.templating`), strict."""
     dirs = prompt_dirs(workspace)
     if not dirs:
         raise ConfigError("no prompts/distill/ templates found; run `reverie init` to restore them")
-    env = Environment(
-        loader=FileSystemLoader([str(d) for d in dirs]),
-        undefined=StrictUndefined,
-        keep_trailing_newline=False,
-        autoescape=False,
+    env = sandboxed_environment(
+        FileSystemLoader([str(d) for d in dirs]), keep_trailing_newline=False
     )
     env.filters["quoted"] = quote_evidence
     env.filters["code_list"] = code_list

@@ -25,12 +25,19 @@ scope, and rules with the same directive whatever their scope, get a **merge
 proposal**. Every decision is appended to the rule's ``history`` and to the
 audit log; ``dry_run`` computes the same decisions and writes nothing. A cycle
 that finds nothing new writes nothing, so rule files stay byte-identical.
+
+A cycle is one unit: it runs under the workspace lock (so ids are allocated
+against the rule book as it is, and two dreams, or a dream and a review,
+never overwrite each other) and its entries and rule files are written
+through a journal (:mod:`reverie.journal`): a crash leaves either the whole
+cycle or none of it once the next command has taken the lock.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from itertools import combinations
 from pathlib import Path
@@ -59,7 +66,7 @@ from reverie.rulebook import (
     Scope,
     load_rules,
     next_rule_id,
-    write_rule,
+    rule_path,
 )
 from reverie.settings import Settings
 
@@ -578,27 +585,15 @@ def _merge_flag(cyc: _Cycle, rule: Rule, related: dict[str, str]) -> None:
     cyc.decide(rule, "propose_merge", reason, details={"related": new, "evidence": evidence})
 
 
-def dream(
-    *,
-    rules_dir: Path,
-    audit: AuditLog,
-    tenant: str,
-    motifs: list[Motif],
-    now: datetime,
-    policy: DreamPolicy,
-    distiller: Distiller | None = None,
-    evidence_for: Callable[[Motif], list[EvidenceItem]] | None = None,
-    live_sessions: set[str] | None = None,
-    dry_run: bool = False,
-) -> DreamReport:
-    """Run one cycle (see the module docstring); ``now`` is the cycle's clock."""
-    cyc = _Cycle(Path(rules_dir), tenant, policy, now, audit)
-    fallback = TemplateDistiller(Path(rules_dir).parent)
-    distiller = distiller or fallback
-    chosen = sorted(
-        (m for m in motifs if m.tenant == tenant and len(m.sessions) >= policy.min_sessions),
-        key=lambda m: (-round(m.score, 6), m.id),
-    )
+def _curate(
+    cyc: _Cycle,
+    chosen: list[Motif],
+    distiller: Distiller,
+    fallback: Distiller,
+    evidence_for: Callable[[Motif], list[EvidenceItem]] | None,
+    live_sessions: set[str] | None,
+) -> None:
+    """The cycle's decisions, made on ``cyc``'s copies of the rules (nothing written)."""
     for motif in chosen:
         rule = cyc.rule_for(motif)
         if rule is None:
@@ -617,12 +612,42 @@ def dream(
         if cyc.own(rule):
             _retire(cyc, rule, live_sessions)
     _pairs(cyc)
+
+
+def dream(
+    *,
+    rules_dir: Path,
+    audit: AuditLog,
+    tenant: str,
+    motifs: list[Motif],
+    now: datetime,
+    policy: DreamPolicy,
+    distiller: Distiller | None = None,
+    evidence_for: Callable[[Motif], list[EvidenceItem]] | None = None,
+    live_sessions: set[str] | None = None,
+    dry_run: bool = False,
+) -> DreamReport:
+    """Run one cycle (see the module docstring); ``now`` is the cycle's clock.
+
+    Unless ``dry_run``, the whole cycle holds the workspace lock: the rule book
+    is read, ids are allocated and the decisions and rule files are written
+    (as one journaled unit, :meth:`AuditLog.commit`) with no other command
+    writing in between.
+    """
+    rules_dir = Path(rules_dir)
+    chosen = sorted(
+        (m for m in motifs if m.tenant == tenant and len(m.sessions) >= policy.min_sessions),
+        key=lambda m: (-round(m.score, 6), m.id),
+    )
     written: list[str] = []
-    if not dry_run:
-        for decision in cyc.decisions:
-            audit.append(tenant, decision)
-        for rid in sorted(cyc.changed):
-            written.append(str(write_rule(rules_dir, cyc.rules[rid])))
+    with nullcontext() if dry_run else audit.locked("reverie dream"):
+        cyc = _Cycle(rules_dir, tenant, policy, now, audit)
+        fallback = TemplateDistiller(rules_dir.parent)
+        _curate(cyc, chosen, distiller or fallback, fallback, evidence_for, live_sessions)
+        if not dry_run:
+            changed = [cyc.rules[rid] for rid in sorted(cyc.changed)]
+            audit.commit(tenant, cyc.decisions, changed, rules_dir, command="reverie dream")
+            written = [str(rule_path(rules_dir, r.id)) for r in changed]
     return DreamReport(
         tenant=tenant,
         at=now,

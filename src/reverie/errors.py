@@ -7,10 +7,12 @@
     │   │                         (names the file, the line and what is wrong)
     │   └── UnknownFormatError    no adapter recognised a file (lists the formats tried)
     ├── ConfigError               reverie.toml, workspace layout or CLI options are wrong
-    │   └── WorkspaceNotFound     no reverie.toml here or above (says how to make one)
+    │   ├── WorkspaceNotFound     no reverie.toml here or above (says how to make one)
+    │   └── UnsafeTemplateError   a prompt template did what the sandbox forbids (names it)
     ├── StoreError                the graph store failed (disk, lock, server, schema)
     ├── LLMError                  the language-model distiller failed or answered badly
-    └── AuditError                the audit log is broken (an edit, deletion or reordering)
+    ├── AuditError                the audit log is broken (an edit, deletion or reordering)
+    └── WorkspaceBusy             another command held the workspace lock past the timeout
 
 Caller misuse (``ValueError``/``TypeError`` from plain Python) is not wrapped:
 those are bugs in the calling code, not conditions to handle.
@@ -28,6 +30,8 @@ __all__ = [
     "ReverieError",
     "StoreError",
     "UnknownFormatError",
+    "UnsafeTemplateError",
+    "WorkspaceBusy",
     "WorkspaceNotFound",
 ]
 
@@ -68,6 +72,18 @@ class WorkspaceNotFound(ConfigError):
     """No ``reverie.toml`` in the folder or any folder above it."""
 
 
+class UnsafeTemplateError(ConfigError):
+    """A jinja2 template reached for something the sandbox forbids (``file`` names it).
+
+    Templates render in jinja2's immutable sandbox: no private attributes, no
+    Python internals, no mutation. Such a template is broken or hostile.
+    """
+
+    def __init__(self, reason: str, file: str | Path | None = None):
+        self.file = str(file) if file is not None else None
+        super().__init__(f"{self.file or '<template>'}: {reason}")
+
+
 class StoreError(ReverieError):
     """The graph store could not do what was asked (disk, lock, server, schema)."""
 
@@ -78,3 +94,7 @@ class LLMError(ReverieError):
 
 class AuditError(ReverieError):
     """The audit log does not verify: an entry was edited, deleted or reordered."""
+
+
+class WorkspaceBusy(ReverieError):
+    """Another command held the workspace lock for longer than the timeout (names it)."""

@@ -27,13 +27,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from reverie.audit import AuditEntry, AuditLog
 from reverie.models import Event, Motif
 from reverie.rulebook import EventRef, HistoryEntry, Rule
-from reverie.terminal import printable
+from reverie.terminal import DataTable, printable
 
 __all__ = ["Explanation", "Line", "Occurrence", "explain", "render_explanation"]
 
@@ -244,8 +243,8 @@ def _rule_panel(x: Explanation) -> Panel:
     return Panel(body, title=f"{r['id']}  {escape(r['title'])}", expand=False)
 
 
-def _motif_table(m: Motif) -> Table:
-    t = Table(title="motif and scores", show_header=False, box=None)
+def _motif_table(m: Motif) -> DataTable:
+    t = DataTable(title="motif and scores", show_header=False, box=None)
     for key in (
         "id",
         "tool",
@@ -259,10 +258,10 @@ def _motif_table(m: Motif) -> Table:
         "first_seen",
         "last_seen",
     ):
-        t.add_row(key, escape(str(getattr(m, key))))
-    t.add_row("template", escape(m.template[:300]))
-    t.add_row("recovery", escape(str({k: v for k, v in m.recovery.items() if k != "alternatives"})))
-    t.add_row("cost", escape(str(m.cost)))
+        t.add_row(key, str(getattr(m, key)))
+    t.add_row("template", m.template[:300])
+    t.add_row("recovery", str({k: v for k, v in m.recovery.items() if k != "alternatives"}))
+    t.add_row("cost", str(m.cost))
     return t
 
 
@@ -307,17 +306,18 @@ def _occurrences(x: Explanation) -> list[Any]:
     return out
 
 
-def _history_table(x: Explanation) -> Table:
-    t = Table(title="history", show_lines=False)
+def _history_table(x: Explanation) -> DataTable:
+    t = DataTable(title="history", show_lines=False)
     for col in ("when", "action", "who", "why"):
         t.add_column(col)
     for h in x.history:
-        t.add_row(h.at.isoformat(timespec="seconds"), h.action, escape(h.actor), escape(h.reason))
+        t.add_row(h.at.isoformat(timespec="seconds"), h.action, h.actor, h.reason)
     return t
 
 
 def render_explanation(x: Explanation, console: Console) -> None:
-    """Print the explanation for a terminal reader."""
+    """Print the explanation for a terminal reader (the CLI's console is a
+    :class:`~reverie.terminal.SafeConsole`: control characters show as escapes)."""
     parts: list[Any] = [_rule_panel(x)]
     if x.motif is not None:
         parts.append(_motif_table(x.motif))

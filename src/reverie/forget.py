@@ -18,6 +18,10 @@
 5. the store is compacted (``secure_delete``, ``VACUUM``,
    ``wal_checkpoint(TRUNCATE)``) and the workspace is checked for residue.
 
+All of it runs under the workspace lock; every rule file it changes is
+written together with its audit entry (``erase_text``, ``propose_retirement``),
+so the rule files stay explained by the log (:mod:`reverie.audit_rules`).
+
 The transcript files themselves are the user's and are not touched.
 """
 
@@ -38,10 +42,12 @@ from reverie.dream import ACTIVE, DreamPolicy, dream
 from reverie.errors import InputError, ReverieError
 from reverie.ids import make_id
 from reverie.mine import mine
-from reverie.models import CurationDecision, Motif, Session
+from reverie.models import CurationDecision, Event, Motif, Outcome, Session
+from reverie.names import safe_agent
+from reverie.redact import Redactor, key_path, visited_fields
 from reverie.resources import data_dir
 from reverie.rule_evidence import event_refs, evidence_items, fetch_events
-from reverie.rulebook import Flag, HistoryEntry, load_rules, write_rule
+from reverie.rulebook import Flag, HistoryEntry, Rule, load_rules
 from reverie.settings import Settings
 from reverie.store.base import GraphStore
 
@@ -55,6 +61,16 @@ __all__ = [
 ]
 
 ACTOR = "forget"
+# What a tombstone keeps (ids, links, names, the source) or Reverie writes itself (flags):
+# everything else a session, its events and its outcome hold is erased content, whose
+# tokens are scrubbed from derived files. A field added to a model counts as erased
+# content until listed here.
+TOMBSTONE_KEEPS: dict[type, frozenset[str]] = {
+    Session: frozenset({"native_id", "agent", "format", "source_file", "tenant", "model",
+                        "parent_native_id", "parent_call_id"}),
+    Event: frozenset({"source", "key", "tool", "call_id", "model", "usage", "flags"}),
+    Outcome: frozenset({"source"}),
+}  # fmt: skip
 
 
 @runtime_checkable
@@ -103,6 +119,24 @@ def live_session_ids(store: GraphStore, tenant: str) -> set[str]:
     return {s.id for s in store.sessions(tenant) if not is_erased(s)}
 
 
+def _stored_forms(value: str, redactor: Redactor | None) -> list[str]:
+    """``value`` as a user gives it, and as ingest stored it (redacted)."""
+    forms = [value]
+    if redactor is not None:
+        forms.append(redactor.redact_text(value))
+    return list(dict.fromkeys(forms))
+
+
+def _find_session(
+    store: GraphStore, tenant: str, ref: str, redactor: Redactor | None
+) -> Session | None:
+    for form in _stored_forms(ref, redactor):
+        found = store.find_session(tenant, form)
+        if found is not None:
+            return found
+    return None
+
+
 def select_sessions(
     store: GraphStore,
     tenant: str,
@@ -110,26 +144,34 @@ def select_sessions(
     sessions: Iterable[str] = (),
     source: str | None = None,
     agent: str | None = None,
+    redactor: Redactor | None = None,
 ) -> list[Session]:
-    """The tenant's sessions named by id, source file or agent, plus their subagent sessions."""
+    """The tenant's sessions named by id, source file or agent, plus their subagent sessions.
+
+    With the workspace's ``redactor``, a native id, path or agent name is also
+    looked up the way ingest stored it (redacted), so a user can name a
+    session by the raw values they know.
+    """
     refs = list(sessions)
     if not refs and source is None and agent is None:
         raise InputError("say what to forget: --session ID, --source FILE or --agent NAME")
     everything = store.sessions(tenant)
     chosen: dict[str, Session] = {}
     for ref in refs:
-        found = store.find_session(tenant, ref)
+        found = _find_session(store, tenant, ref, redactor)
         if found is None:
             raise InputError(f"no session {ref!r} in tenant {tenant!r} (or an ambiguous prefix)")
         chosen[found.id] = found
     if source is not None:
-        wanted = {source, str(Path(source).expanduser().resolve())}
+        paths = {source, str(Path(source).expanduser().resolve())}
+        wanted = {form for path in paths for form in _stored_forms(path, redactor)}
         hits = [s for s in everything if s.source_file in wanted]
         if not hits:
             raise InputError(f"no sessions from source {source!r} in tenant {tenant!r}")
         chosen.update((s.id, s) for s in hits)
     if agent is not None:
-        hits = [s for s in everything if s.agent == agent]
+        names = {n for form in _stored_forms(agent, redactor) for n in (form, safe_agent(form))}
+        hits = [s for s in everything if s.agent in names]
         if not hits:
             raise InputError(f"no sessions of agent {agent!r} in tenant {tenant!r}")
         chosen.update((s.id, s) for s in hits)
@@ -142,17 +184,24 @@ def select_sessions(
 
 
 def _content(store: GraphStore, tenant: str, sessions: list[Session]) -> Iterable[str]:
+    """The text erasure removes: what the tombstone does not keep (:data:`TOMBSTONE_KEEPS`)."""
+    outcomes = store.outcomes(tenant)
     for s in sessions:
-        if s.task:
-            yield s.task
-        if s.attrs:
-            yield orjson.dumps(s.attrs, default=str).decode()
+        yield from _erased_values(s)
         for ev in store.events(tenant, session_id=s.id):
-            for value in (ev.text, ev.tool_input, ev.attrs or None):
-                if isinstance(value, str):
-                    yield value
-                elif value is not None:
-                    yield orjson.dumps(value, default=str).decode()
+            yield from _erased_values(ev)
+        outcome = outcomes.get(s.id)
+        if outcome is not None:
+            yield from _erased_values(outcome)
+
+
+def _erased_values(record: Session | Event | Outcome) -> Iterable[str]:
+    keeps = TOMBSTONE_KEEPS[type(record)]
+    for name in visited_fields(type(record)):
+        value = getattr(record, name)
+        if name in keeps or not value:
+            continue
+        yield value if isinstance(value, str) else orjson.dumps(value, default=str).decode()
 
 
 def _known_text(settings: Settings) -> Iterable[str]:
@@ -214,12 +263,17 @@ def forget(
     """Erase the chosen sessions of ``tenant`` (see the module docstring)."""
     if not isinstance(store, ErasableStore):
         raise ReverieError(f"the {store.info().get('kind')} store does not support erasure yet")
-    chosen = select_sessions(store, tenant, sessions=sessions, source=source, agent=agent)
+    redactor = _workspace_redactor(settings)
+    chosen = select_sessions(
+        store, tenant, sessions=sessions, source=source, agent=agent, redactor=redactor
+    )
     ids = [s.id for s in chosen]
     selector = {
         k: v for k, v in (("sessions", list(sessions)), ("source", source), ("agent", agent)) if v
     }
     reason = reason.strip() or "erasure requested"
+    if redactor is not None:  # the report and the audit log never hold what was erased
+        selector, reason = redactor.redact_value(selector), redactor.redact_text(reason)
     report = ErasureReport(
         erasure=make_id("erasure", tenant, ids, now.isoformat()),
         tenant=tenant,
@@ -232,25 +286,63 @@ def forget(
     )
     if dry_run:
         return report
+    audit = AuditLog(settings.state_dir)
+    with audit.locked("reverie forget"):
+        _erase(report, settings, store, chosen, audit, distiller)
+    return report
+
+
+def _erase(
+    report: ErasureReport,
+    settings: Settings,
+    store: Any,
+    chosen: list[Session],
+    audit: AuditLog,
+    distiller: Distiller | None,
+) -> None:
+    """Steps 1 to 5 of the module docstring, with the workspace lock held."""
+    tenant, now, ids = report.tenant, report.at, report.sessions
     tokens = erased_only_tokens(store, tenant, chosen, settings)
     report.motifs_before = len(store.motifs(tenant)) if hasattr(store, "motifs") else 0
-    audit = AuditLog(settings.state_dir)
     entry = audit.append(
         tenant,
         CurationDecision(
             action="erase",
             actor=ACTOR,
-            reason=reason,
+            reason=report.reason,
             at=now,
-            details={"erasure": report.erasure, "selector": selector, "sessions": ids},
+            details={"erasure": report.erasure, "selector": report.selector, "sessions": ids},
         ),
     )
     report.audit_seq = entry.seq
     tombstone = {"erasure": report.erasure, "audit_seq": entry.seq, "at": now.isoformat()}
     report.erased = store.erase(tenant, ids, tombstone)
     replace = scrub.make_replacer(tokens)
+    scrubbed: list[Rule] = []
     report.rules_scrubbed = scrub.scrub_rules(
-        settings.rules_dir, tenant, replace, now=now, erasure=report.erasure
+        settings.rules_dir,
+        tenant,
+        replace,
+        now=now,
+        erasure=report.erasure,
+        write=lambda _folder, rule: scrubbed.append(rule),
+    )
+    audit.commit(
+        tenant,
+        [
+            CurationDecision(
+                action="erase_text",
+                rule_id=rule.id,
+                actor=ACTOR,
+                reason="text that came only from erased sessions was removed",
+                at=now,
+                details={"erasure": report.erasure},
+            )
+            for rule in scrubbed
+        ],
+        scrubbed,
+        settings.rules_dir,
+        command="reverie forget",
     )
     report.files_scrubbed = scrub.scrub_render_records(
         settings.state_dir, settings.root, tenant, replace
@@ -271,7 +363,13 @@ def forget(
         )
     store.compact()
     report.residue = scrub.residue(settings.root, tokens)
-    return report
+
+
+def _workspace_redactor(settings: Settings) -> Redactor | None:
+    """The redactor ingest used, if the workspace has one (never makes a key)."""
+    if not settings.redact.enabled or not key_path(settings).is_file():
+        return None
+    return Redactor.from_settings(settings)
 
 
 def _recompute(
@@ -314,7 +412,8 @@ def _below_threshold(
 ) -> list[CurationDecision]:
     """Propose retiring rules that lost evidence to this erasure and fell below min_sessions."""
     audit = AuditLog(settings.state_dir)
-    decisions = []
+    decisions: list[CurationDecision] = []
+    changed: list[Rule] = []
     for rule in load_rules(settings.rules_dir, tenant):
         lost = any(
             h.action == "erase_evidence"
@@ -345,7 +444,7 @@ def _below_threshold(
         )
         rule.version += 1
         rule.updated = now
-        write_rule(settings.rules_dir, rule)
-        audit.append(tenant, decision)
         decisions.append(decision)
+        changed.append(rule)
+    audit.commit(tenant, decisions, changed, settings.rules_dir, command="reverie forget")
     return decisions

@@ -5,24 +5,37 @@ was before that file, and the next run ingests it again. Files whose size and
 modification time are unchanged since their last ingest are skipped; a file
 that changed is parsed again and only its new events are added (ids are
 content hashes, so old events are recognised).
+
+A bad file never stops the run: a file that cannot be opened (permissions, a
+symlink loop or a dangling symlink) is an error in the summary; one that is
+not a regular file (a FIFO, a socket, a device) is never opened and is
+reported by what it is; a file over a limit of
+:mod:`reverie.adapters._reading` is reported with the limit; and a file whose
+ingest raised anything unexpected is rolled back and reported as ``failed``.
+Agent names read from transcripts are rewritten into the allowed form
+(:func:`reverie.names.safe_agent`) and texts cut at the field limit.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from stat import S_ISREG
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reverie.adapters._reading import FIELD_LIMIT, cap_text, file_kind, open_regular
 from reverie.adapters.base import Adapter, AdapterOptions
 from reverie.adapters.registry import detect, get_adapter
 from reverie.adapters.swebench import Verdict, read_report
-from reverie.errors import InputError, UnknownFormatError
+from reverie.errors import ConfigError, InputError, ReverieError, UnknownFormatError
 from reverie.ingest_outcomes import OUTCOME_FORMAT, attach_outcomes
-from reverie.injection import flag_session
+from reverie.injection import flag_injection, flag_session
 from reverie.models import Malformed, ParsedSession
+from reverie.names import check_agent, check_tenant, safe_agent
 from reverie.provenance import link_session, source_id
 from reverie.redact import Redactor
 from reverie.settings import Settings
@@ -54,7 +67,9 @@ class FileResult(BaseModel):
     malformed: list[Malformed] = Field(default_factory=list)
     collisions: list[dict[str, str]] = Field(default_factory=list)
     error: str | None = None
-    failed: bool = False  # the ingest failed, not the file: always an error, never skipped
+    # An error even inside a folder, never skipped: the file could not be opened, or
+    # ingesting it failed (a worker died, an unexpected exception; nothing was written).
+    failed: bool = False
 
 
 class IngestSummary(BaseModel):
@@ -103,8 +118,8 @@ def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
                     candidate = Path(root) / name
                     if candidate.suffix.lower() in TRANSCRIPT_SUFFIXES:
                         yield candidate, False
-        elif path.exists():
-            yield path, True
+        elif path.exists() or os.path.lexists(path):
+            yield path, True  # a symlink loop or a dangling symlink: reported as that file's error
         else:
             raise InputError("no such file or folder", path)
 
@@ -114,25 +129,57 @@ class _Prepared:
 
     def __init__(self, settings: Settings, tenant: str):
         self.tenant = tenant
-        self.redact = _redactor(settings)
+        self.redactor = _redactor(settings)
+
+    def stored_path(self, path: Path) -> str:
+        """The file's absolute path as the store keeps it: redacted like every stored string."""
+        absolute = str(path.resolve())
+        return absolute if self.redactor is None else self.redactor.redact_text(absolute)
 
     def __call__(
         self, items: Iterator[ParsedSession | Malformed], sink: list[Malformed]
     ) -> Iterator[ParsedSession]:
+        redactor = self.redactor
         for item in items:
-            if isinstance(item, Malformed):
-                sink.append(item)
+            if isinstance(item, Malformed):  # its reason may quote the line: redacted too
+                sink.append(item if redactor is None else redactor.redact_record(item))
                 continue
-            if self.redact is not None:
-                item = self.redact(item)
+            if redactor is not None:  # first: a cut text or rewritten agent may hide a secret
+                redactor.redact_session(item)
+            item = _within_limits(item)
             flag_session(item)
             yield link_session(self.tenant, item)
 
 
-def _redactor(settings: Settings) -> Callable[[ParsedSession], ParsedSession] | None:
+def _within_limits(item: ParsedSession) -> ParsedSession:
+    """The agent name in the allowed form; texts cut at the field limit (in place).
+
+    An agent name that reads as an instruction (``flag_injection``) is not
+    rewritten but replaced by ``agent-<hash>`` of it: a name is printed and
+    rendered into prompts, so no part of an injected instruction survives in it.
+    The flags are kept in ``attrs["reverie:agent_name_flags"]`` for a reviewer.
+    """
+    session = item.session
+    flags = flag_injection(session.agent)
+    if flags:
+        session.attrs["reverie:agent_name_flags"] = flags
+        session.agent = (
+            "agent-"
+            + hashlib.blake2b(session.agent.encode("utf-8", "replace"), digest_size=4).hexdigest()
+        )
+    session.agent = safe_agent(session.agent)
+    if session.task is not None and len(session.task) > FIELD_LIMIT:
+        session.task = cap_text(session.task)
+    for event in item.events:
+        if event.text is not None and len(event.text) > FIELD_LIMIT:
+            event.text = cap_text(event.text)
+    return item
+
+
+def _redactor(settings: Settings) -> Redactor | None:
     if not settings.redact.enabled:
         return None
-    return Redactor.from_settings(settings).redact_session
+    return Redactor.from_settings(settings)
 
 
 def _unchanged(previous: SourceState | None, stat: os.stat_result) -> bool:
@@ -158,7 +205,7 @@ def ingest_file(
     while holding the lock, so writers take turns instead of polling the
     store's lock; without it, parsing streams into the open transaction.
     """
-    absolute = str(path.resolve())
+    absolute = prepare.stored_path(path)
     stat = path.stat()
     result = FileResult(file=str(path), format=adapter.name)
     previous = store.source_state(prepare.tenant, absolute)
@@ -174,12 +221,18 @@ def ingest_file(
         events=previous.events if previous is not None else 0,
     )
     sessions = prepare(adapter.parse(path, options), result.malformed)
-    if write_lock is None:
-        written = store.write_file(prepare.tenant, state, sessions)
-    else:
-        parsed = list(sessions)
-        with write_lock:
-            written = store.write_file(prepare.tenant, state, parsed)
+    try:
+        if write_lock is None:
+            written = store.write_file(prepare.tenant, state, sessions)
+        else:
+            parsed = list(sessions)
+            with write_lock:
+                written = store.write_file(prepare.tenant, state, parsed)
+    except InputError as exc:
+        if not result.malformed:
+            raise
+        first = result.malformed[0]  # the notes go with the failed file: say what the first was
+        raise InputError(f"{exc.reason} (line {first.line}: {first.reason})", path) from exc
     result.sessions, result.events = written.sessions, written.events
     result.new_events, result.outcomes = written.new_events, written.outcomes
     result.collisions = written.collisions
@@ -197,6 +250,61 @@ def _ingest_one(
 ) -> FileResult:
     """One file, with its input errors turned into a result (never raised).
 
+    Only a :class:`~reverie.errors.StoreError` (or another non-input
+    :class:`~reverie.errors.ReverieError`) is raised: the store itself failed.
+    Anything else a file provokes is that file's ``failed`` result; its
+    transaction was rolled back.
+    """
+    refused = _refusal(path)
+    if refused is not None:
+        return refused
+    try:
+        return _read_and_write(store, prepare, path, fixed, options, force, write_lock)
+    except ReverieError:
+        raise
+    except Exception as exc:
+        detail = f"{type(exc).__name__}: {exc}"
+        if len(detail) > 300:
+            detail = detail[:300] + "..."
+        reason = f"not ingested: unexpected {detail} (nothing of it was written; please report it)"
+        return FileResult(file=str(path), error=reason, failed=True)
+
+
+def _refusal(path: Path) -> FileResult | None:
+    """A result for a file that is not read at all, or None to read it.
+
+    Not a regular file (a FIFO would block forever): never opened, and inside
+    a folder only skipped. Not openable (permissions, a symlink loop, a
+    dangling symlink): an error.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if os.path.islink(path) and isinstance(exc, FileNotFoundError):
+            reason = f"a symbolic link to a missing file ({os.readlink(path)})"
+        return FileResult(file=str(path), error=f"cannot read file: {reason}", failed=True)
+    if not S_ISREG(mode):
+        reason = f"not a regular file but {file_kind(mode)}; only regular files are read"
+        return FileResult(file=str(path), error=reason)
+    try:
+        open_regular(path).close()
+    except InputError as exc:
+        return FileResult(file=str(path), error=exc.reason, failed=True)
+    return None
+
+
+def _read_and_write(
+    store: GraphStore,
+    prepare: _Prepared,
+    path: Path,
+    fixed: Adapter | None,
+    options: AdapterOptions,
+    force: bool,
+    write_lock: AbstractContextManager[object] | None,
+) -> FileResult:
+    """Detect, parse and write one readable file; input errors become its result.
+
     A file no adapter claims may be an outcome file (an evaluation report beside
     runs, see :mod:`reverie.ingest_outcomes`): its outcomes go onto the sessions
     of its run.
@@ -207,7 +315,7 @@ def _ingest_one(
         verdicts = read_report(path)
         if verdicts is None:
             return FileResult(file=str(path), error=exc.reason)
-        return _ingest_report(store, prepare.tenant, path, verdicts, force, write_lock)
+        return _ingest_report(store, prepare, path, verdicts, force, write_lock)
     except InputError as exc:
         return FileResult(file=str(path), error=exc.reason)
     try:
@@ -218,25 +326,27 @@ def _ingest_one(
 
 def _ingest_report(
     store: GraphStore,
-    tenant: str,
+    prepare: _Prepared,
     path: Path,
     verdicts: dict[str, Verdict],
     force: bool,
     write_lock: AbstractContextManager[object] | None,
 ) -> FileResult:
     result = FileResult(file=str(path), format=OUTCOME_FORMAT)
-    if not force and _unchanged(store.source_state(tenant, str(path.resolve())), path.stat()):
+    tenant = prepare.tenant
+    if not force and _unchanged(store.source_state(tenant, prepare.stored_path(path)), path.stat()):
         result.unchanged = True
         return result
+    redact = prepare.redactor.redact_text if prepare.redactor is not None else str
     with write_lock or nullcontext():
-        result.outcomes = attach_outcomes(store, tenant, path, verdicts)
+        result.outcomes = attach_outcomes(store, tenant, path, verdicts, redact)
     return result
 
 
 def _summarise(summary: IngestSummary, result: FileResult, named: bool, fixed: bool) -> None:
     if result.error is None:
         summary.add(result)
-    elif named or fixed:
+    elif named or fixed or result.failed:
         summary.errors.append({"file": result.file, "reason": result.error})
     else:
         summary.skipped.append({"file": result.file, "reason": result.error})
@@ -267,7 +377,12 @@ def ingest_paths(
     to only to ingest again a file whose worker failed or died), and each file
     is still one transaction. See :func:`default_workers` for what the CLI picks.
     """
-    tenant = tenant or settings.tenant
+    try:
+        tenant = check_tenant(tenant or settings.tenant)
+        if agent is not None:
+            check_agent(agent)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
     options = AdapterOptions(agent=agent, mapping_file=mapping)
     fixed = None if fmt == "auto" else get_adapter(fmt)
     if fmt == "mapping":
@@ -290,7 +405,7 @@ def ingest_paths(
     for (path, named), result in zip(
         files, run_parallel(job, [p for p, _ in files], workers, store), strict=True
     ):
-        _summarise(summary, result, named or result.failed, fixed is not None)
+        _summarise(summary, result, named, fixed is not None)
         if on_file:
             on_file(path, result)
     return summary

@@ -15,6 +15,8 @@ sessions are those whose transcript lies inside that folder.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from reverie.adapters.swebench import Verdict
@@ -43,19 +45,32 @@ def report_run_folder(report: Path) -> Path:
     return folder
 
 
-def _inside(file: str, folder: Path) -> bool:
-    try:
-        Path(file).resolve().relative_to(folder)
-    except ValueError:
-        return False
-    return True
+def _inside(file: str, folder: str) -> bool:
+    return file.startswith(folder.rstrip("/") + "/")
+
+
+def _same(text: str) -> str:
+    return text
 
 
 def attach_outcomes(
-    store: GraphStore, tenant: str, report: Path, verdicts: dict[str, Verdict]
+    store: GraphStore,
+    tenant: str,
+    report: Path,
+    verdicts: dict[str, Verdict],
+    redact: Callable[[str], str] = _same,
 ) -> int:
-    """Write the report's verdicts onto the stored sessions of its run; record the file."""
-    folder = report_run_folder(report.resolve())
+    """Write the report's verdicts onto the stored sessions of its run; record the file.
+
+    ``redact`` is what ingest applied to every stored string: instance ids,
+    details and paths are compared and stored in that form, as the sessions were.
+    """
+    folder = redact(str(report_run_folder(report.resolve())))
+    absolute = redact(str(report.resolve()))
+    verdicts = {
+        redact(k): replace(v, detail=redact(v.detail), report=redact(v.report))
+        for k, v in verdicts.items()
+    }
     outcomes: dict[str, Outcome] = {}
     for session in store.sessions(tenant, native_ids=verdicts):
         instance = str(session.attrs.get("instance_id") or session.native_id)
@@ -65,9 +80,8 @@ def attach_outcomes(
         outcomes[session.id] = Outcome(
             success=verdict.success,
             detail=verdict.detail,
-            source=SourceRef(file=str(report), line=0),
+            source=SourceRef(file=absolute, line=0),
         )
-    absolute = str(report.resolve())
     stat = report.stat()
     state = SourceState(
         id=source_id(tenant, absolute),

@@ -14,6 +14,16 @@ The key is 32 random bytes kept at ``settings.root / settings.redact.key_file``
 store. The detectors themselves are in :mod:`reverie.redact_patterns`;
 docs/privacy.md lists the classes and how to configure them.
 
+:meth:`Redactor.redact_session` walks the parsed session's models generically:
+every field that can hold a string (native ids, agent, model, tool name, call
+id, event key, source path, flags, attrs, tool input keys and values, outcome
+detail, and any field added later) is redacted; only the ids Reverie computes
+itself (hashes, assigned after redaction) are skipped. Identity fields are
+redacted as whole strings, so one raw value always becomes the same stored
+value: ids hashed from them, links between calls and results, and re-ingest
+stay stable. JSON-like values are walked with an explicit stack, so no nesting
+depth can raise ``RecursionError``.
+
 >>> r = Redactor(key=b"k" * 32)
 >>> r.redact_text("mail ada@example.org, card 4111 1111 1111 1111")
 'mail <EMAIL:ff3896>, card <CARD:25662c>'
@@ -22,13 +32,17 @@ docs/privacy.md lists the classes and how to configure them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import os
 import re
 import secrets
 import tempfile
+import types
+import typing
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +63,7 @@ from reverie.redact_patterns import (
 from reverie.settings import RedactSettings, Settings
 
 __all__ = [
+    "ASSIGNED_IDS",
     "PII_CLASSES",
     "SECRET_CLASSES",
     "FileCheck",
@@ -58,10 +73,17 @@ __all__ = [
     "check_file",
     "key_path",
     "load_or_create_key",
+    "visited_fields",
 ]
 
 _CLASS_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
 _PLACEHOLDER_CACHE_MAX = 65536
+_MEMO_MAX = 8192  # short strings already redacted (paths, models, tool names repeat per event)
+_MEMO_LEN = 200
+# ids Reverie computes itself (content hashes of already redacted values), never content
+ASSIGNED_IDS = frozenset(
+    {"id", "session_id", "prev_id", "answers_id", "parent_id", "parent_call_event_id"}
+)
 
 
 class Finding(BaseModel):
@@ -168,6 +190,7 @@ class Redactor:
         self.secret_keys = "ENV_SECRET" not in disabled
         self._plan = Plan(self.detectors)
         self._cache: dict[str, str] = {}
+        self._memo: dict[str, str | None] = {}  # short text -> redacted, None: unchanged
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Redactor:
@@ -208,9 +231,26 @@ class Redactor:
         ]
 
     def redact_text(self, text: str) -> str:
-        """``text`` with every detected value replaced by its placeholder."""
+        """``text`` with every detected value replaced by its placeholder.
+
+        An unchanged text is returned as the same object.
+        """
         if not self.enabled or len(text) < 6:
             return text
+        if len(text) > _MEMO_LEN:
+            return self._redact_spans(text)
+        memo = self._memo
+        try:
+            done = memo[text]
+        except KeyError:
+            done = self._redact_spans(text)
+            if len(memo) >= _MEMO_MAX:
+                memo.clear()
+            memo[text] = None if done is text else done
+            return done
+        return text if done is None else done
+
+    def _redact_spans(self, text: str) -> str:
         spans = self._spans(text)
         if not spans:
             return text
@@ -224,71 +264,202 @@ class Redactor:
         return "".join(parts)
 
     def redact_value(self, obj: Any) -> Any:
-        """Redact a JSON-like value: strings inside dicts and lists (keys too), recursively.
+        """Redact a JSON-like value: strings inside dicts and lists (keys too), at any depth.
 
         A string under a key that names a secret (``password``, ``api_key``,
-        ``token``, ...) is replaced whole, as an ``ENV_SECRET``. Other types are
+        ``token``, ...) is replaced whole, as an ``ENV_SECRET``; a pydantic model
+        inside is redacted in place (:meth:`redact_record`). Other types are
         returned as they are; an unchanged value is returned as the same object.
+        The walk keeps its own stack: nesting depth is bounded by memory only.
         """
         if not self.enabled:
             return obj
         if isinstance(obj, str):
             return self.redact_text(obj)
-        if isinstance(obj, dict):
-            out: dict[Any, Any] = {}
-            changed = False
-            for k, v in obj.items():
-                nk = self.redact_text(k) if isinstance(k, str) else k
-                if self.secret_keys and isinstance(v, str) and v and _names_secret(nk):
-                    nv: Any = v if _is_placeholder(v) else self.placeholder("ENV_SECRET", v)
-                else:
-                    nv = self.redact_value(v)
-                changed = changed or nk is not k or nv is not v
-                out[nk] = nv
-            return out if changed else obj
-        if isinstance(obj, list | tuple):
-            items = [self.redact_value(v) for v in obj]
-            if all(a is b for a, b in zip(items, obj, strict=True)):
-                return obj
-            return items
-        return obj
+        if isinstance(obj, BaseModel):
+            return self.redact_record(obj)
+        if not isinstance(obj, dict | list | tuple):
+            return obj
+        stack = [_Frame(obj)]
+        while True:
+            frame = stack[-1]
+            child = frame.advance(self)
+            if child is not None:
+                stack.append(_Frame(child))
+                continue
+            stack.pop()
+            result = frame.result()
+            if not stack:
+                return result
+            stack[-1].accept(result)
 
-    def redact_session(self, ps: ParsedSession) -> ParsedSession:
-        """Redact every text-bearing field of a parsed session, in place; returns ``ps``.
+    def redact_record(self, record: BaseModel) -> BaseModel:
+        """Redact every field of a pydantic model that can hold a string, in place.
 
-        Covers the session's task and attrs, each event's text, tool_input and
-        attrs, and the outcome's detail. Fields are assigned only when redaction
-        changed them, so the common case costs no model writes.
+        Fields are found from the model class (see :func:`visited_fields`), so
+        a field added to a model is redacted without a change here; nested
+        models and JSON-like values are walked. Only the ids Reverie computes
+        (:data:`ASSIGNED_IDS`) and fields typed as numbers, booleans, times or
+        a ``Literal`` choice are skipped. A field is assigned only when its
+        value changed. Returns ``record``.
         """
         if not self.enabled:
-            return ps
-        session = ps.session
-        if session.task:
-            task = self.redact_text(session.task)
-            if task is not session.task:
-                session.task = task
-        if session.attrs:
-            attrs = self.redact_value(session.attrs)
-            if attrs is not session.attrs:
-                session.attrs = attrs
-        for ev in ps.events:
-            if ev.text:
-                text = self.redact_text(ev.text)
-                if text is not ev.text:
-                    ev.text = text
-            if ev.tool_input is not None:
-                ti = self.redact_value(ev.tool_input)
-                if ti is not ev.tool_input:
-                    ev.tool_input = ti
-            if ev.attrs:
-                attrs = self.redact_value(ev.attrs)
-                if attrs is not ev.attrs:
-                    ev.attrs = attrs
-        if ps.outcome is not None and ps.outcome.detail:
-            detail = self.redact_text(ps.outcome.detail)
-            if detail is not ps.outcome.detail:
-                ps.outcome.detail = detail
+            return record
+        values = record.__dict__
+        memo = self._memo
+        for name, is_model in _field_plan(type(record)):
+            value = values.get(name)
+            if not value:  # None, "", {}, []: nothing to redact
+                continue
+            if type(value) is str:
+                new = memo.get(value, _MISS)  # ids, paths, models repeat: the memo, inlined
+                if new is None:
+                    continue
+                if new is _MISS:
+                    new = self.redact_text(value)
+            elif is_model and isinstance(value, BaseModel):
+                self.redact_record(value)
+                continue
+            else:
+                new = self.redact_value(value)
+            if new is not value:
+                setattr(record, name, new)
+        return record
+
+    def redact_session(self, ps: ParsedSession) -> ParsedSession:
+        """Redact every stored string field of a parsed session, in place; returns ``ps``.
+
+        The session (native and parent ids, agent, model, source path, task,
+        attrs), each event (key, text, tool name, call id, model, flags, tool
+        input keys and values, attrs, source path) and the outcome: whatever
+        :meth:`redact_record` finds. Redaction runs before provenance computes
+        ids, so ids hash the redacted values and re-ingesting a file is a no-op.
+        """
+        self.redact_record(ps)
         return ps
+
+
+class _Frame:
+    """One dict, list or tuple being redacted by :meth:`Redactor.redact_value`."""
+
+    __slots__ = ("changed", "is_dict", "items", "out", "pending", "src")
+
+    def __init__(self, src: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> None:
+        self.src = src
+        self.is_dict = isinstance(src, dict)
+        self.items: Any = iter(src.items()) if isinstance(src, dict) else iter(src)
+        self.out: Any = {} if self.is_dict else []
+        self.changed = False
+        self.pending: tuple[Any, Any] = (None, None)  # (key, value) of the child being walked
+
+    def advance(self, r: Redactor) -> Any:
+        """Redact items up to the next dict or list inside (returned), or to the end (None)."""
+        is_dict, out = self.is_dict, self.out
+        for item in self.items:
+            if is_dict:
+                k, v = item
+                nk = r.redact_text(k) if type(k) is str else k
+                if nk is not k:
+                    self.changed = True
+                if type(v) is str and v and r.secret_keys and _names_secret(nk):
+                    nv: Any = v if _is_placeholder(v) else r.placeholder("ENV_SECRET", v)
+                else:
+                    nv = _leaf(r, v)
+            else:
+                nk, v = None, item
+                nv = _leaf(r, v)
+            if nv is _DESCEND:
+                self.pending = (nk, v)
+                return v
+            if nv is not v:
+                self.changed = True
+            if is_dict:
+                out[nk] = nv
+            else:
+                out.append(nv)
+        return None
+
+    def accept(self, result: Any) -> None:
+        """Take the redacted child that :meth:`advance` returned."""
+        key, value = self.pending
+        if result is not value:
+            self.changed = True
+        if self.is_dict:
+            self.out[key] = result
+        else:
+            self.out.append(result)
+
+    def result(self) -> Any:
+        return self.out if self.changed else self.src
+
+
+_DESCEND = object()
+_MISS = object()
+
+
+def _leaf(r: Redactor, value: Any) -> Any:
+    """A redacted scalar or model, or ``_DESCEND`` for a dict or list to walk."""
+    if type(value) is str:
+        return r.redact_text(value)
+    if isinstance(value, dict | list | tuple):
+        return _DESCEND
+    if isinstance(value, BaseModel):
+        return r.redact_record(value)
+    if isinstance(value, str):  # a str subclass
+        return r.redact_text(value)
+    return value
+
+
+_SCALARS = (int, float, bool, datetime, type(None))
+
+
+def visited_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of a model class that redaction visits: all that can hold a string.
+
+    Skipped: :data:`ASSIGNED_IDS`, and fields typed only as numbers, booleans,
+    times, a ``Literal`` choice (validated, so never free text) or a model
+    with no such field itself.
+
+    >>> from reverie.models import Event, SourceRef, Usage
+    >>> visited_fields(SourceRef), visited_fields(Usage), "usage" in visited_fields(Event)
+    (('file',), (), False)
+    """
+    return tuple(name for name, _ in _field_plan(cls))
+
+
+@functools.cache
+def _field_plan(cls: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """(name, holds only a model) for each field :func:`visited_fields` names."""
+    return tuple(
+        (name, _only_models(field.annotation))
+        for name, field in cls.model_fields.items()
+        if name not in ASSIGNED_IDS and not _fixed(field.annotation)
+    )
+
+
+def _options(annotation: Any) -> tuple[Any, ...]:
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return typing.get_args(annotation)
+    return (annotation,)
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _fixed(annotation: Any) -> bool:
+    """True for an annotation that admits no free text: numbers, booleans, times,
+    Literals, and models without a field that does."""
+    return all(
+        a in _SCALARS
+        or typing.get_origin(a) is typing.Literal
+        or (_is_model(a) and not _field_plan(a))
+        for a in _options(annotation)
+    )
+
+
+def _only_models(annotation: Any) -> bool:
+    return all(a is type(None) or _is_model(a) for a in _options(annotation))
 
 
 def check_file(redactor: Redactor, path: Path) -> FileCheck:
@@ -352,5 +523,17 @@ def _is_placeholder(value: str) -> bool:
     return _PLACEHOLDER.fullmatch(value) is not None
 
 
+_SECRET_NAME_MEMO: dict[str, bool] = {}
+
+
 def _names_secret(key: Any) -> bool:
-    return isinstance(key, str) and SECRET_KEY_NAMES.search(key) is not None
+    """Whether a dict key names a secret (``password``, ``api_key``, ...); keys repeat: memoised."""
+    if not isinstance(key, str):
+        return False
+    known = _SECRET_NAME_MEMO.get(key)
+    if known is None:
+        known = SECRET_KEY_NAMES.search(key) is not None
+        if len(_SECRET_NAME_MEMO) >= _MEMO_MAX:
+            _SECRET_NAME_MEMO.clear()
+        _SECRET_NAME_MEMO[key] = known
+    return known

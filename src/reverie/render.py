@@ -14,15 +14,24 @@ typed :class:`RenderContext` and renders a jinja2 template with it.
   (``trust_support / support``, the ``[trust]`` weights of the events' sources);
   for a seeded rule, which an operator shipped, the ``operator`` weight.
 - **Score**: ``confidence * trust_weight``; rules are ordered by score, then id.
+- **Withheld**: a rule in scope whose source names (the agents of its
+  evidence, its tools) are flagged as injected instructions
+  (:func:`reverie.render_text.name_flags`) is left out of the render and
+  listed in the result's ``withheld``; it stays in the rule book for a reviewer.
 - **Budget**: with ``budget`` tokens, the lowest-scored rules are left out until
   the output fits; the context's ``omitted`` says how many.
 
 Templates come from the workspace's ``prompts/`` (then Reverie's shipped
-ones) or a path. The environment uses ``StrictUndefined`` (a missing variable
-is an error) and no autoescaping (the output is Markdown). Text that came from
-transcripts reaches a template only as data in the context, never as template
-source, so ``{{ ... }}`` in a rule is printed as written; HTML comment markers
-in it are neutralised so it cannot close Reverie's marked section of a file.
+ones) or a path. They render in jinja2's immutable sandbox
+(:mod:`reverie.templating`: a template reaching for Python internals fails
+with :class:`~reverie.errors.UnsafeTemplateError`), with ``StrictUndefined``
+(a missing variable is an error) and no autoescaping (the output is
+Markdown). Text that came from transcripts reaches a template only as data in
+the context, never as template source, so ``{{ ... }}`` in a rule is printed as
+written; and every string of the context passes through
+:func:`reverie.render_text.inline` when the context is built (one line, no HTML
+comment marker, no heading), so no value can leave its line or close
+Reverie's marked section of a file, whatever the template does with it.
 """
 
 from __future__ import annotations
@@ -33,13 +42,15 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reverie.errors import ConfigError, InputError
 from reverie.ids import content_hash
+from reverie.render_text import inline, name_flags
 from reverie.resources import data_dir
 from reverie.rulebook import Rule
 from reverie.settings import TrustSettings
+from reverie.templating import sandboxed_environment
 from reverie.tokens import LocalCounter, TokenCounter
 
 __all__ = [
@@ -47,12 +58,14 @@ __all__ = [
     "RenderResult",
     "RenderedRule",
     "RuleGroup",
+    "WithheldRule",
     "in_scope",
     "load_template",
     "rank_rules",
     "render",
     "template_variables",
     "trust_weight",
+    "withheld_reasons",
 ]
 
 GENERAL = "General"
@@ -63,7 +76,20 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class RenderedRule(_Model):
+class _Inert(_Model):
+    """A model a template reads: every string in it (also in lists) is made inert."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _inline(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return inline(value)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return [inline(v) for v in value]
+        return value
+
+
+class RenderedRule(_Inert):
     """One rule as a template sees it (``rules[]`` and ``groups[].rules[]``)."""
 
     id: str = Field(description="Rule id, e.g. R-0007.")
@@ -85,7 +111,7 @@ class RenderedRule(_Model):
     source: str = Field(description="The source link in one line: id, sessions, agents, trust.")
 
 
-class RuleGroup(_Model):
+class RuleGroup(_Inert):
     """Rules sharing a tool (``groups[]``), best group first."""
 
     name: str = Field(description="Tool name, or 'General' for rules without a tool.")
@@ -94,7 +120,7 @@ class RuleGroup(_Model):
     )
 
 
-class RenderContext(_Model):
+class RenderContext(_Inert):
     """The variables every template may use; ``reverie render --vars`` lists them."""
 
     tenant: str = Field(description="Tenant the rules belong to.")
@@ -109,6 +135,13 @@ class RenderContext(_Model):
     explain_hint: str = Field(description="How to read a rule's evidence: `reverie explain ID`.")
 
 
+class WithheldRule(_Model):
+    """A rule in scope left out because a name from its transcripts reads as an instruction."""
+
+    id: str
+    reasons: list[str] = Field(description="What was flagged, e.g. 'agent name: injection:...'.")
+
+
 class RenderResult(_Model):
     """A finished render: the text, its hash and tokens, and which rules made it."""
 
@@ -121,6 +154,7 @@ class RenderResult(_Model):
     template_hash: str
     context: RenderContext
     left_out: list[RenderedRule] = Field(default_factory=list)
+    withheld: list[WithheldRule] = Field(default_factory=list)
 
 
 def trust_weight(rule: Rule, trust: TrustSettings) -> float:
@@ -155,9 +189,11 @@ def rank_rules(
     return sorted(ranked, key=lambda t: (-t[2], t[0].id))
 
 
-def _safe(text: str) -> str:
-    """Transcript-derived text with HTML comment markers neutralised."""
-    return text.replace("<!--", "&lt;!--").replace("-->", "--&gt;")
+def withheld_reasons(rule: Rule) -> list[str]:
+    """Why ``rule`` may not render: its agent or tool names flagged as injection (else [])."""
+    return [
+        f"{kind} name: {flag}" for kind, flag in name_flags(rule.evidence.agents, rule.scope.tools)
+    ]
 
 
 def _explain(rule_id: str, tenant: str, default_tenant: str, url: str | None) -> str:
@@ -184,10 +220,10 @@ def _rendered(rule: Rule, tw: float, score: float, explain: str) -> RenderedRule
     return RenderedRule(
         id=rule.id,
         version=rule.version,
-        title=_safe(rule.title),
-        directive=_safe(rule.directive),
-        when=_safe(rule.when),
-        because=_safe(rule.because),
+        title=rule.title,
+        directive=rule.directive,
+        when=rule.when,
+        because=rule.because,
         group=rule.scope.tools[0] if rule.scope.tools else GENERAL,
         tools=list(rule.scope.tools),
         seeded=rule.seeded,
@@ -229,13 +265,8 @@ def template_variables() -> list[tuple[str, str, str]]:
 
 
 def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=loader,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
+    return sandboxed_environment(
+        loader, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True
     )
 
 
@@ -261,7 +292,7 @@ def load_template(name: str, prompts_dir: Path | None) -> tuple[jinja2.Template,
             continue
         try:
             parsed = env.parse(source)
-            template = env.from_string(source)
+            template = env.get_template(candidate)
         except jinja2.TemplateSyntaxError as exc:
             raise InputError(f"template syntax error: {exc.message}", filename, exc.lineno) from exc
         unknown = meta.find_undeclared_variables(parsed) - set(RenderContext.model_fields)
@@ -300,8 +331,13 @@ def render(
     counter: TokenCounter | None = None,
     explain_url: str | None = None,
     default_tenant: str | None = None,
+    held: dict[str, str] | None = None,
 ) -> RenderResult:
     """Render ``template_name`` with ``rules`` in scope for ``tenant``/``agent``.
+
+    ``held`` maps rule ids to a reason they may not render whatever they say
+    (the audit check: no logged decision explains the rule file); such a rule
+    in scope is listed in ``withheld`` with that reason, like a flagged name.
 
     With ``budget``, keep the largest number of top-scored rules whose output
     fits in ``budget`` tokens (counted by ``counter``; a binary search over
@@ -312,10 +348,15 @@ def render(
     template, filename, source = load_template(template_name, prompts_dir)
     name = Path(filename).name
     hint = _explain("ID", tenant, default_tenant or tenant, explain_url)
-    ranked = [
-        _rendered(r, tw, s, _explain(r.id, tenant, default_tenant or tenant, explain_url))
-        for r, tw, s in rank_rules(rules, tenant, agent, trust)
-    ]
+    ranked, withheld = [], []
+    held = held or {}
+    for r, tw, s in rank_rules(rules, tenant, agent, trust):
+        reasons = [f"audit: {held[r.id]}"] if r.id in held else withheld_reasons(r)
+        if reasons:
+            withheld.append(WithheldRule(id=r.id, reasons=reasons))
+            continue
+        explain = _explain(r.id, tenant, default_tenant or tenant, explain_url)
+        ranked.append(_rendered(r, tw, s, explain))
     audience = f"agent {agent} of tenant {tenant}" if agent else f"every agent of tenant {tenant}"
 
     def attempt(keep: int) -> tuple[str, RenderContext]:
@@ -358,4 +399,5 @@ def render(
         template_hash=content_hash(source.encode("utf-8")),
         context=ctx,
         left_out=ranked[keep:],
+        withheld=withheld,
     )

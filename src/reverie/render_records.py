@@ -26,12 +26,13 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
+from reverie.audit_rules import unexplained_rules
 from reverie.errors import InputError
-from reverie.render import RenderedRule, RenderResult, render
+from reverie.render import RenderedRule, RenderResult, WithheldRule, render
 from reverie.rulebook import HistoryEntry, Rule, load_rules
 from reverie.settings import Settings
+from reverie.terminal import DataTable
 from reverie.tokens import TokenCounter
 
 __all__ = [
@@ -91,6 +92,10 @@ class RenderRecord(_Model):
     counter: str
     rules: list[RecordedRule] = Field(default_factory=list)
     left_out: list[RecordedRule] = Field(default_factory=list)
+    withheld: list[WithheldRule] = Field(
+        default_factory=list,
+        description="Rules in scope left out because a name from their transcripts was flagged.",
+    )
 
 
 def _approval(rule: Rule | None) -> HistoryEntry | None:
@@ -146,6 +151,7 @@ def make_record(
         counter=result.counter,
         rules=[_recorded(r, by_id.get(r.id)) for r in ctx.rules],
         left_out=[_recorded(r, by_id.get(r.id)) for r in result.left_out],
+        withheld=result.withheld,
     )
 
 
@@ -256,7 +262,7 @@ def print_render_explanation(x: RenderExplanation, console: Console) -> None:
         f"last {last.at.isoformat(timespec='seconds')}{where}; {last.tokens} tokens "
         f"({escape(last.counter)})" + (f", budget {last.budget}" if last.budget else "")
     )
-    table = Table(title=f"{len(last.rules)} rules in the prompt, in order")
+    table = DataTable(title=f"{len(last.rules)} rules in the prompt, in order")
     for col in ("rule", "score", "directive", "approved by", "why it is in", "now"):
         table.add_column(col, overflow="fold")
     for row in x.rules:
@@ -268,22 +274,22 @@ def print_render_explanation(x: RenderExplanation, console: Console) -> None:
         table.add_row(
             f"{r.id} v{r.version}",
             f"{r.score:.2f} = {r.confidence:.2f} x trust {r.trust_weight:.2f}",
-            escape(r.directive),
-            escape(r.approved_by or "-"),
-            escape(
-                (
-                    "seeded good practice"
-                    if r.seeded
-                    else f"{r.sessions} sessions, {len(r.agents)} agents, support {r.support}"
-                )
-                + (f"; {r.approval}" if r.approval else "")
-            ),
+            r.directive,
+            r.approved_by or "-",
+            (
+                "seeded good practice"
+                if r.seeded
+                else f"{r.sessions} sessions, {len(r.agents)} agents, support {r.support}"
+            )
+            + (f"; {r.approval}" if r.approval else ""),
             now,
         )
     console.print(table)
     if last.left_out:
         ids = ", ".join(r.id for r in last.left_out)
-        console.print(f"left out to fit the budget: {len(last.left_out)} ({ids})")
+        console.print(f"left out to fit the budget: {len(last.left_out)} ({ids})", markup=False)
+    for w in last.withheld:
+        console.print(f"withheld {w.id}: {', '.join(w.reasons)}", markup=False)
     console.print("For a rule's evidence: reverie explain ID", style="dim")
 
 
@@ -298,6 +304,9 @@ def render_workspace(
 ) -> tuple[RenderResult, list[Rule]]:
     """Render ``template`` with the workspace's rule book and settings (nothing recorded)."""
     rules = load_rules(settings.rules_dir, tenant)
+    # Audit check (issue 14, finding 3): a rule whose status, directive or version no
+    # logged decision explains is not rendered (`reverie audit verify` names it).
+    unexplained = unexplained_rules(settings.state_dir, rules)
     result = render(
         template,
         rules,
@@ -309,6 +318,7 @@ def render_workspace(
         counter=counter,
         explain_url=settings.render.explain_url,
         default_tenant=settings.tenant,
+        held=unexplained,
     )
     return result, rules
 

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from reverie.audit import AuditLog
 from reverie.errors import ConfigError, InputError
 from reverie.models import CurationDecision
-from reverie.rulebook import NEEDS_DIRECTIVE, HistoryEntry, Rule, find_rule, write_rule
+from reverie.rulebook import NEEDS_DIRECTIVE, HistoryEntry, Rule, find_rule
 from reverie.settings import Settings
 
 __all__ = ["EDITABLE", "Decision", "resolve_reviewer", "review"]
@@ -71,9 +71,30 @@ def review(
     now: datetime,
     edits: dict[str, str] | None = None,
 ) -> Rule:
-    """Apply one review decision to rule ``rule_id``, write the file and log the decision."""
+    """Apply one review decision to rule ``rule_id``, write the file and log the decision.
+
+    The rule is read, changed and written (with its audit entry, as one
+    journaled unit) under the workspace lock, so a concurrent dream or review
+    cannot overwrite the decision.
+    """
     if not reason.strip():
         raise InputError("a review needs a reason (--reason TEXT)")
+    with audit.locked(f"reverie review {decision}"):
+        return _decide(rules_dir, audit, tenant, rule_id, decision, reviewer, reason, now, edits)
+
+
+def _decide(
+    rules_dir: Path,
+    audit: AuditLog,
+    tenant: str,
+    rule_id: str,
+    decision: Decision,
+    reviewer: str,
+    reason: str,
+    now: datetime,
+    edits: dict[str, str] | None,
+) -> Rule:
+    """The decision itself, with the lock held: read the rule, check, change, commit."""
     rule = find_rule(rules_dir, rule_id, tenant)
     if rule.status not in ALLOWED_FROM[decision]:
         raise InputError(f"cannot {decision} {rule_id}: it is {rule.status}")
@@ -111,17 +132,14 @@ def review(
     )
     rule.version += 1
     rule.updated = now
-    audit.append(
-        tenant,
-        CurationDecision(
-            action=action,
-            rule_id=rule.id,
-            motif_id=rule.evidence.motif_id,
-            actor=reviewer,
-            reason=reason,
-            at=now,
-            details=details,
-        ),
+    logged = CurationDecision(
+        action=action,
+        rule_id=rule.id,
+        motif_id=rule.evidence.motif_id,
+        actor=reviewer,
+        reason=reason,
+        at=now,
+        details=details,
     )
-    write_rule(rules_dir, rule)
+    audit.commit(tenant, [logged], [rule], rules_dir, command=f"reverie review {decision}")
     return rule

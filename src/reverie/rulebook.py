@@ -71,7 +71,7 @@ _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 RuleStatus = Literal["proposed", "approved", "rejected", "retired", "quarantined"]
 RULE_STATUSES: tuple[str, ...] = ("proposed", "approved", "rejected", "retired", "quarantined")
-ID_PATTERN = r"^R-\d{4,}$"
+ID_PATTERN = r"^R-[0-9]{4,12}$"  # ASCII digits only: \d and int() accept any script
 _NOT_IMPERATIVE = {"the", "a", "an", "it", "this", "that", "i", "we", "they", "there", "he", "she"}
 
 
@@ -291,9 +291,13 @@ FIELD_FIXES = {
 
 
 def rule_path(rules_dir: Path, rule_id: str) -> Path:
-    """``rules_dir/<id>.md``; an id that is not ``R-<digits>`` (``../x``) is an InputError."""
+    """``rules_dir/<id>.md``; an id that is not ``R-`` and 4 to 12 ASCII digits is an InputError.
+
+    (``../x``, ``R-١٢٣٤`` in Arabic-Indic digits, or an id too long for a file name.)
+    """
     if not re.fullmatch(ID_PATTERN.strip("^$"), rule_id):
-        raise InputError(f"{rule_id!r} is not a rule id (R- and four or more digits, e.g. R-0007)")
+        shown = repr(rule_id[:40]) + ("..." if len(rule_id) > 40 else "")
+        raise InputError(f"{shown} is not a rule id (R- and 4 to 12 ASCII digits, e.g. R-0007)")
     return Path(rules_dir) / f"{rule_id}.md"
 
 
@@ -336,7 +340,13 @@ def render_rule(rule: Rule) -> str:
 
 
 def write_rule(rules_dir: Path, rule: Rule) -> Path:
-    """Write ``rule`` atomically to ``rules_dir/<id>.md``; skip the write if nothing changed."""
+    """Write ``rule`` atomically to ``rules_dir/<id>.md``; skip the write if nothing changed.
+
+    This writes the file alone. Commands write a rule together with the decision
+    that explains it (:meth:`reverie.audit.AuditLog.commit`, under the workspace
+    lock); a file written only by this is reported by ``reverie audit verify``
+    and not rendered.
+    """
     path = rule_path(rules_dir, rule.id)
     text = render_rule(rule)
     if path.exists() and path.read_text(encoding="utf-8") == text:
@@ -451,7 +461,11 @@ def _id_number(rule_id: str) -> int:
 
 
 def next_rule_id(rules_dir: Path, taken: list[str] | None = None) -> str:
-    """The next free id after the highest one in ``rules_dir`` (and ``taken``)."""
+    """The next free id after the highest one in ``rules_dir`` (and ``taken``).
+
+    Only unique while the caller holds the workspace lock from this call until
+    the new rule's file is written (:func:`reverie.dream.dream` does).
+    """
     numbers = [
         _id_number(p.stem) for p in Path(rules_dir).glob("R-*.md") if re.match(ID_PATTERN, p.stem)
     ]

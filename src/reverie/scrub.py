@@ -123,9 +123,19 @@ def _scrub_json(value: Any, replace: Replacer) -> Any:
 
 
 def scrub_rules(
-    rules_dir: Path, tenant: str, replace: Replacer, *, now: datetime, erasure: str
+    rules_dir: Path,
+    tenant: str,
+    replace: Replacer,
+    *,
+    now: datetime,
+    erasure: str,
+    write: Callable[[Path, Rule], object] = write_rule,
 ) -> list[str]:
-    """Replace erased-only tokens in the tenant's rule files; return the ids rewritten."""
+    """Replace erased-only tokens in the tenant's rule files; return the ids rewritten.
+
+    ``write`` writes each changed rule (``forget`` passes one that logs it with
+    the audit log as one journaled unit).
+    """
     changed = []
     for rule in load_rules(rules_dir, tenant):
         if rule.seeded or rule.scope.tenant != tenant:
@@ -148,7 +158,7 @@ def scrub_rules(
                 reason=f"text that came only from erased sessions was removed (erasure {erasure})",
             )
         )
-        write_rule(rules_dir, new)
+        write(rules_dir, new)
         changed.append(new.id)
     return changed
 
@@ -203,43 +213,23 @@ def scrub_render_records(
 def scrub_audit(log: AuditLog, tenant: str, replace: Replacer) -> list[int]:
     """Scrub the tenant's audit entries; re-chain from the first change; return changed seqs.
 
-    The hash chain is recomputed from the first changed entry on and the head
-    file rewritten, so ``reverie audit verify`` still passes; the caller logs
-    which entries were rewritten (an erasure entry appended after this).
+    :meth:`AuditLog.rewrite` checks the log first, re-chains (keyed) from the
+    first changed entry on and rewrites the head, so ``reverie audit verify``
+    still passes; the caller logs which entries were rewritten (an erasure
+    entry appended after this).
     """
-    changed: list[int] = []
-    if not log.path.exists():
-        return changed
-    with log.path.open("rb+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            entries = [AuditEntry.model_validate(orjson.loads(r)) for r in fh if r.strip()]
-            prev = ""
-            for i, entry in enumerate(entries):
-                if entry.tenant == tenant:
-                    data = entry.model_dump(mode="json", exclude={"hash", "prev"})
-                    scrubbed = _scrub_json(data, replace)
-                    if scrubbed != data:
-                        entry = AuditEntry.model_validate(scrubbed | {"prev": "", "hash": ""})
-                        changed.append(entry.seq)
-                if changed:
-                    entry.prev = prev
-                    entry.hash = entry.compute_hash()
-                prev = entry.hash
-                entries[i] = entry
-            if changed:
-                tmp = log.path.with_name(f".{log.path.name}.tmp")
-                tmp.write_bytes(
-                    b"".join(
-                        orjson.dumps(e.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS) + b"\n"
-                        for e in entries
-                    )
-                )
-                os.replace(tmp, log.path)
-                log._write_head(entries[-1])  # the log's own head format
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-    return changed
+
+    def fix(entry: AuditEntry) -> AuditEntry | None:
+        if entry.tenant != tenant:
+            return None
+        data = entry.model_dump(mode="json", exclude={"hash", "prev", "rule_state"})
+        scrubbed = _scrub_json(data, replace)
+        if scrubbed == data:
+            return None
+        kept = {"rule_state": entry.rule_state, "prev": "", "hash": ""}  # digests stay as logged
+        return AuditEntry.model_validate(scrubbed | kept)
+
+    return log.rewrite(fix, command="reverie forget")
 
 
 def scrub_caches(state_dir: Path, tokens: Iterable[str]) -> list[str]:

@@ -24,11 +24,13 @@ from pydantic import (
 )
 
 from reverie.errors import ConfigError, WorkspaceNotFound
+from reverie.names import check_tenant
 
 __all__ = [
     "CONFIG_NAME",
     "DistillSettings",
     "DreamSettings",
+    "LockSettings",
     "MineSettings",
     "RedactSettings",
     "RenderSettings",
@@ -126,6 +128,16 @@ class DistillSettings(_Section):
         return self
 
 
+class LockSettings(_Section):
+    """The workspace lock that commands writing rules or the audit log take (``[lock]``)."""
+
+    timeout: float = Field(
+        default=60.0,
+        ge=0,
+        description="Seconds a command waits for the lock; REVERIE_LOCK_TIMEOUT overrides it.",
+    )
+
+
 class ReviewSettings(_Section):
     reviewer: str | None = None
 
@@ -141,7 +153,7 @@ class Settings(_Section):
     """Everything ``reverie.toml`` may hold; ``root`` is the workspace folder."""
 
     root: Path
-    tenant: str = "default"
+    tenant: str = Field(default="default", description="Tenant name (see reverie.names).")
     store: StoreSettings = Field(default_factory=StoreSettings)
     mine: MineSettings = Field(default_factory=MineSettings)
     trust: TrustSettings = Field(default_factory=TrustSettings)
@@ -149,7 +161,10 @@ class Settings(_Section):
     dream: DreamSettings = Field(default_factory=DreamSettings)
     distill: DistillSettings = Field(default_factory=DistillSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
+    lock: LockSettings = Field(default_factory=LockSettings)
     render: RenderSettings = Field(default_factory=RenderSettings)
+
+    _tenant = field_validator("tenant")(check_tenant)
 
     @property
     def state_dir(self) -> Path:

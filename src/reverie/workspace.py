@@ -39,6 +39,9 @@ external = 0.1
 [dream]
 evidence_window_days = 30    # propose retirement after this long without evidence
 auto_approve = false         # an explicit policy; low-trust rules are never auto-approved
+
+[lock]
+timeout = 60                 # seconds to wait for another command (REVERIE_LOCK_TIMEOUT)
 """
 
 

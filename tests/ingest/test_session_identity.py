@@ -156,6 +156,28 @@ def test_outcome_report_arriving_after_its_runs(
     assert third.unchanged_files == 16 and third.outcomes == 0
 
 
+
+def test_outcomes_attach_where_the_stored_paths_were_redacted(
+    real_data: Path, workspace: Settings, store: GraphStore, tmp_path: Path, raw: list[dict]
+) -> None:
+    """A run under a folder named for a person: the stored paths hold a placeholder, and the
+    report (ingested later) is matched to its runs in that form, never stored raw."""
+    source = real_data / MULTI / "20240825_SWE-agent_gpt-4o-2024-05-13"
+    run = tmp_path / "ana.lopez@example.com" / source.name
+    shutil.copytree(source / "trajs", run / "trajs")
+    shutil.copy(source / "metadata.yaml", run / "metadata.yaml")
+    ingest_paths(workspace, store, [run], workers=1)
+    (run / "results").mkdir()
+    shutil.copy(source / "results" / "results.json", run / "results" / "results.json")
+    second = ingest_paths(workspace, store, [run], workers=1)
+    assert second.outcomes == 15
+    outcomes = store.outcomes(workspace.tenant)
+    assert {s.native_id: outcomes[s.id].success for s in store.sessions(workspace.tenant)} == {
+        r["instance"]: r["success"] for r in raw if r["folder"] == source.name}
+    assert all("ana.lopez" not in (o.source.file if o.source else "") for o in outcomes.values())
+    assert "ana.lopez" not in "".join(s.source_file for s in store.sessions(workspace.tenant))
+    assert ingest_paths(workspace, store, [run], workers=1).unchanged_files == 16
+
 def test_report_of_another_run_folder_is_not_attached(
     real_data: Path, workspace: Settings, store: GraphStore, tmp_path: Path
 ) -> None:

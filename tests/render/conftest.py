@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from reverie.rulebook import Evidence, HistoryEntry, Rule, Scope, write_rule
+from reverie.audit import AuditLog
+from reverie.models import CurationDecision
+from reverie.rulebook import Evidence, HistoryEntry, Rule, Scope
 from reverie.settings import Settings
 from reverie.workspace import init_workspace
 
@@ -83,8 +85,14 @@ def ws(tmp_path: Path) -> Settings:
 
 
 def write_rules(settings: Settings, *rules: Rule) -> None:
+    """Write ``rules``, each with a logged decision: a rule file that no logged decision
+    explains is not rendered (issue 14, see reverie.audit_rules)."""
+    log = AuditLog(settings.state_dir)
     for rule in rules:
-        write_rule(settings.rules_dir, rule)
+        made = CurationDecision(
+            action="test.write", rule_id=rule.id, actor="test", reason="the test's rules", at=T0
+        )
+        log.commit(rule.scope.tenant, [made], [rule], settings.rules_dir)
 
 
 @pytest.fixture(name="make_rule")

@@ -116,6 +116,8 @@ _text = st.text(
 @settings(max_examples=200, deadline=None)
 @given(before=_text, after=_text, old=_text, new=_text)
 def test_splice_touches_only_the_section(before: str, after: str, old: str, new: str) -> None:
+    before = before + "\n" if before else ""  # the markers are alone on their lines
+    after = "\n" + after if after else ""
     old_section = f"<!-- reverie:begin claude-md -->\n{old}\n{END}"
     new_section = f"<!-- reverie:begin claude-md -->\n{new}\n{END}"
     out, _ = splice(before + old_section + after, new_section)

@@ -63,13 +63,16 @@ def test_edit_is_named(tmp_path: Path) -> None:
 
 
 def test_edit_with_recomputed_hash_breaks_the_next_link(tmp_path: Path) -> None:
-    from reverie.audit import AuditEntry
+    """Even someone holding the audit key who recomputes an edited entry's hash breaks the
+    link to the next entry. (Issue 14: the hash is keyed now, so the test uses the key;
+    without it the edited entry itself is reported, see test_audit_chain.py.)"""
+    from reverie.audit import AuditEntry, read_key
 
     log = _log(tmp_path)
     lines = _lines(log)
     entry = AuditEntry.model_validate_json(lines[1])
     entry.reason = "rewritten"
-    entry.hash = entry.compute_hash()
+    entry.hash = entry.compute_hash(read_key(log.key_path))
     lines[1] = entry.model_dump_json()
     _write(log, lines)
     with pytest.raises(AuditError, match=r"audit.jsonl:3: entry seq 3 does not chain"):

@@ -12,7 +12,7 @@ adapter turns it into a :class:`~reverie.models.Malformed` note.
 
 from __future__ import annotations
 
-import json
+import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -21,6 +21,16 @@ from typing import Any
 
 import orjson
 
+from reverie.adapters._reading import (
+    LINE_LIMIT,
+    MB,
+    RejectedJSON,
+    decode,
+    iter_lines,
+    mb,
+    open_regular,
+    read_document,
+)
 from reverie.errors import InputError
 from reverie.models import Event, EventKind, Role, SourceRef, TrustClass, Usage
 
@@ -61,13 +71,13 @@ def read_sample(path: Path, head: bytes) -> str:
     """The head plus the last few KiB of the file, as text: enough to spot trailing keys."""
     text = head_text(head)
     try:
-        size = path.stat().st_size
-        if size <= len(head):
-            return text
-        with path.open("rb") as fh:
+        with open_regular(path) as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size <= len(head):
+                return text
             fh.seek(max(len(head), size - TAIL_BYTES))
-            return text + "\n" + head_text(fh.read())
-    except OSError:
+            return text + "\n" + head_text(fh.read(TAIL_BYTES))
+    except (InputError, OSError):
         return text
 
 
@@ -79,59 +89,62 @@ def has_key(text: str, key: str, value: str | None = None) -> bool:
     return re.search(pattern, text) is not None
 
 
-def _exact_loads(data: bytes) -> Any:
-    """Like ``orjson.loads`` but integers wider than 64 bits stay exact (OTel SDK ids)."""
-    try:
-        return json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise orjson.JSONDecodeError(str(exc), "", 0) from exc
-
-
 def load_json_document(path: Path, exact_ints: bool = False) -> Any:
-    """Load a whole JSON file; an unreadable or invalid file is an :class:`InputError`.
+    """Load a whole JSON file; an unreadable, too large or invalid file is an :class:`InputError`.
 
     ``exact_ints`` keeps integers wider than 64 bits exact (slower stdlib parser).
+    The limits of :mod:`reverie.adapters._reading` apply.
     """
+    data = read_document(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", path) from exc
-    try:
-        return _exact_loads(data) if exact_ints else orjson.loads(data)
-    except (orjson.JSONDecodeError, RecursionError) as exc:
+        return decode(data, exact_ints)
+    except RejectedJSON as exc:
+        raise InputError(str(exc), path) from exc
+    except ValueError as exc:
         raise InputError(f"not valid JSON: {exc}", path) from exc
 
 
-def iter_json_lines(path: Path, exact_ints: bool = False) -> Iterator[tuple[int, Any, str | None]]:
+def iter_json_lines(
+    path: Path, exact_ints: bool = False, invalid: str = "not valid JSON"
+) -> Iterator[tuple[int, Any, str | None]]:
     """Stream a JSONL file: ``(line number, value, None)`` or ``(line number, None, reason)``.
 
-    Blank lines are skipped; line numbers are 1-based.
+    Blank lines are skipped; line numbers are 1-based. A line over
+    ``LINE_LIMIT`` or nested deeper than ``DEPTH_LIMIT`` is set aside with
+    its reason; ``invalid`` starts the reason of a line that is not JSON.
     """
-    loads = _exact_loads if exact_ints else orjson.loads
-    try:
-        fh = path.open("rb")
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", path) from exc
-    with fh:
-        for lineno, raw in enumerate(fh, start=1):
+    with open_regular(path) as fh:
+        for lineno, raw, size in iter_lines(fh):
+            if raw is None:
+                limit = f"the {LINE_LIMIT // MB} MB line limit"
+                yield lineno, None, f"line is {mb(size)}, over {limit}; set aside unread"
+                continue
             if not raw.strip():
                 continue
             try:
-                yield lineno, loads(raw), None
-            except (orjson.JSONDecodeError, RecursionError) as exc:
-                yield lineno, None, f"not valid JSON: {exc}"
+                yield lineno, decode(raw, exact_ints), None
+            except RejectedJSON as exc:
+                yield lineno, None, str(exc)
+            except ValueError as exc:
+                yield lineno, None, f"{invalid}: {exc}"
 
 
 def is_jsonl(path: Path) -> bool:
-    """Whether a file holds several JSON values, one per line (judged from its first line)."""
-    try:
-        with path.open("rb") as fh:
-            first = fh.readline()
+    """Whether a file holds several JSON values, one per line (judged from its first line).
+
+    A first line over the line limit, followed by more lines, counts as JSONL
+    (the line is then set aside), not as a document to load whole.
+    """
+    with open_regular(path) as fh:
+        try:
+            _, first, _ = next(iter_lines(fh), (0, b"", 0))
             rest = fh.read(4096)
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", path) from exc
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc.strerror or exc}", path) from exc
     if not rest.strip():
         return False
+    if first is None:
+        return True
     try:
         orjson.loads(first)
     except orjson.JSONDecodeError:
@@ -211,8 +224,8 @@ def parse_json_arg(value: Any) -> Any:
     """Tool arguments given as a JSON string are decoded; anything else is returned as is."""
     if isinstance(value, str):
         try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError:
+            return decode(value.encode())
+        except ValueError:  # not JSON, or nested too deep: kept as the text it is
             return value
     return value
 

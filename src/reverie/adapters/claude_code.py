@@ -24,6 +24,8 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from reverie.adapters._common import iter_json_lines
+from reverie.adapters._reading import decode, iter_lines, open_regular
 from reverie.adapters.base import AdapterOptions, ParseItem
 from reverie.errors import InputError
 from reverie.models import Event, Malformed, ParsedSession, Session, Usage
@@ -97,31 +99,25 @@ class ClaudeCodeAdapter:
         parents: dict[str, str | None] = {}
         progress: dict[str, str] = {}
         recognised = 0
-        with path.open("rb") as fh:
-            for lineno, raw in enumerate(fh, 1):
-                raw = raw.strip()
-                if not raw:
-                    continue
-                try:
-                    obj = orjson.loads(raw)
-                except orjson.JSONDecodeError as exc:
-                    yield Malformed(file=file, line=lineno, reason=f"invalid JSON: {exc}")
-                    continue
-                problem = _shape_problem(obj)
-                if problem:
-                    yield Malformed(file=file, line=lineno, reason=problem)
-                    continue
-                recognised += 1
-                uuid = obj.get("uuid")
-                if isinstance(uuid, str):
-                    parents.setdefault(uuid, obj.get("parentUuid"))
-                    if obj["type"] in _MESSAGE_TYPES:
-                        records.setdefault(uuid, (lineno, obj))
-                data = obj.get("data")
-                if isinstance(data, dict) and data.get("type") == "agent_progress":
-                    agent_id, call = data.get("agentId"), obj.get("parentToolUseID")
-                    if isinstance(agent_id, str) and isinstance(call, str):
-                        progress.setdefault(agent_id, call)
+        for lineno, obj, error in iter_json_lines(path, invalid="invalid JSON"):
+            if error is not None:
+                yield Malformed(file=file, line=lineno, reason=error)
+                continue
+            problem = _shape_problem(obj)
+            if problem:
+                yield Malformed(file=file, line=lineno, reason=problem)
+                continue
+            recognised += 1
+            uuid = obj.get("uuid")
+            if isinstance(uuid, str):
+                parents.setdefault(uuid, obj.get("parentUuid"))
+                if obj["type"] in _MESSAGE_TYPES:
+                    records.setdefault(uuid, (lineno, obj))
+            data = obj.get("data")
+            if isinstance(data, dict) and data.get("type") == "agent_progress":
+                agent_id, call = data.get("agentId"), obj.get("parentToolUseID")
+                if isinstance(agent_id, str) and isinstance(call, str):
+                    progress.setdefault(agent_id, call)
         if recognised == 0:
             raise InputError("not a Claude Code transcript (no line has a known `type`)", file)
         if not records:
@@ -420,30 +416,43 @@ def _find_parent_call(path: Path, session: str, agent_id: str) -> tuple[str | No
         return None, None
     needle = agent_id.encode()
     call: str | None = None
-    with parent_file.open("rb") as fh:
-        lines = [raw for raw in fh if needle in raw or b'"subagent_type"' in raw]
+    try:
+        with open_regular(parent_file) as fh:
+            lines = [
+                raw
+                for _, raw, _ in iter_lines(fh)
+                if raw is not None and (needle in raw or b'"subagent_type"' in raw)
+            ]
+    except (InputError, OSError):  # the parent only adds detail; it is ingested on its own
+        return None, None
     for raw in lines:
         if needle in raw and b"agent_progress" in raw:
-            try:
-                call = orjson.loads(raw).get("parentToolUseID")
-            except orjson.JSONDecodeError:
-                continue
-            if call:
+            found = _loads_object(raw).get("parentToolUseID")
+            if isinstance(found, str) and found:
+                call = found
                 break
     if not call:
         return None, None
     for raw in lines:
         if call.encode() not in raw:
             continue
-        try:
-            content = orjson.loads(raw).get("message", {}).get("content")
-        except (orjson.JSONDecodeError, AttributeError):
-            continue
+        message = _loads_object(raw).get("message")
+        content = message.get("content") if isinstance(message, dict) else None
         for block in content if isinstance(content, list) else []:
             if isinstance(block, dict) and block.get("id") == call:
-                kind = (block.get("input") or {}).get("subagent_type")
+                tool_input = block.get("input")
+                kind = tool_input.get("subagent_type") if isinstance(tool_input, dict) else None
                 return call, kind if isinstance(kind, str) else None
     return call, None
+
+
+def _loads_object(raw: bytes) -> dict[str, Any]:
+    """A line's JSON object, or an empty dict for anything else (invalid, an array, too deep)."""
+    try:
+        value = decode(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 ADAPTER = ClaudeCodeAdapter()

@@ -59,8 +59,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from reverie.adapters._chat_evidence import completion_marks
 from reverie.adapters._common import (
     SHAPE_ERRORS,
@@ -76,6 +74,7 @@ from reverie.adapters._common import (
     to_float,
     to_int,
 )
+from reverie.adapters._reading import decode, read_neighbour
 from reverie.adapters.base import AdapterOptions, ParseItem
 from reverie.adapters.openai_chat import convert_messages
 from reverie.errors import InputError
@@ -301,9 +300,10 @@ def _agent_class(path: Path) -> str | None:
     if OPENHANDS_FOLDER not in parts:
         return None
     run = Path(*parts[: parts.index(OPENHANDS_FOLDER)])
+    data = read_neighbour(run / "metadata.json")
     try:
-        meta = orjson.loads((run / "metadata.json").read_bytes())
-    except (OSError, orjson.JSONDecodeError):
+        meta = decode(data) if data is not None else None
+    except ValueError:
         meta = None
     if isinstance(meta, dict) and isinstance(meta.get("agent_class"), str):
         return meta["agent_class"]

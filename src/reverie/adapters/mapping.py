@@ -61,6 +61,7 @@ from reverie.adapters._common import (
     to_int,
     tool_trust,
 )
+from reverie.adapters._reading import MB, read_document
 from reverie.adapters.base import AdapterOptions, ParseItem
 from reverie.adapters.mapping_text import (
     DEFAULT_ERROR_PATTERN,
@@ -72,12 +73,14 @@ from reverie.adapters.mapping_text import (
 )
 from reverie.errors import ConfigError, InputError
 from reverie.models import Malformed, Outcome, ParsedSession, Session, SourceRef
+from reverie.names import check_agent
 
 __all__ = ["ADAPTER", "MappingAdapter", "MappingSpec", "TextAction", "load_mapping"]
 
 ROLE_TRUST = {"user": "user", "assistant": "agent", "system": "operator"}
 _SESSION_FIELDS = ("agent_field", "model", "task", "success", "reward")
 _TRUE, _FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
+MAPPING_LIMIT = MB  # a mapping file is a few dozen lines
 
 
 class MappingSpec(BaseModel):
@@ -132,9 +135,13 @@ def load_mapping(path: Path | None) -> MappingSpec:
     if path is None:
         raise ConfigError("--format mapping needs --mapping FILE.yaml (the field paths)")
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read the mapping file: {exc.strerror or exc}", path) from exc
+        data = yaml.safe_load(
+            read_document(Path(path), MAPPING_LIMIT, "a mapping file").decode("utf-8")
+        )
+    except InputError as exc:
+        raise InputError(f"cannot read the mapping file: {exc.reason}", path) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the mapping file is not UTF-8: {exc}", path) from exc
     except yaml.YAMLError as exc:
         raise InputError(f"the mapping file is not valid YAML: {exc}", path) from exc
     if not isinstance(data, dict):
@@ -162,6 +169,11 @@ def _spec_problems(spec: MappingSpec) -> list[str]:
         )
     if spec.actions and not spec.content:
         problems.append("field 'actions': text actions are read from 'content'; map it")
+    if spec.agent is not None:
+        try:
+            check_agent(spec.agent)
+        except ValueError as exc:
+            problems.append(f"field 'agent': {exc}")
     if spec.exit_code_pattern is not None and spec.exit_code_pattern.groups < 1:
         problems.append("field 'exit_code_pattern': put the exit code in a group, e.g. 'rc=(\\d+)'")
     return problems + action_problems(spec.actions)

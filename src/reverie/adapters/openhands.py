@@ -34,8 +34,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from reverie.adapters._common import (
     SHAPE_ERRORS,
     EventList,
@@ -51,6 +49,7 @@ from reverie.adapters._common import (
     to_int,
     tool_trust,
 )
+from reverie.adapters._reading import decode, read_neighbour
 from reverie.adapters.base import AdapterOptions, ParseItem
 from reverie.errors import InputError
 from reverie.models import Malformed, Outcome, ParsedSession, Session, Usage
@@ -232,9 +231,10 @@ class _Converter:
 
 def _folder_metadata(file: str) -> dict[str, Any]:
     """The evaluation folder's ``metadata.json`` (agent class, model), when there is one."""
+    raw = read_neighbour(Path(file).parent / "metadata.json")
     try:
-        data = orjson.loads((Path(file).parent / "metadata.json").read_bytes())
-    except (OSError, orjson.JSONDecodeError):
+        data = decode(raw) if raw is not None else None
+    except ValueError:
         return {}
     if not isinstance(data, dict):
         return {}

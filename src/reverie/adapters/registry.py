@@ -6,8 +6,9 @@ from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from reverie.adapters._reading import BOM, open_regular
 from reverie.adapters.base import Adapter
-from reverie.errors import ConfigError, UnknownFormatError
+from reverie.errors import ConfigError, InputError, UnknownFormatError
 
 __all__ = ["HEAD_BYTES", "adapters", "detect", "get_adapter", "read_head"]
 
@@ -34,13 +35,17 @@ def get_adapter(name: str) -> Adapter:
 
 
 def read_head(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(HEAD_BYTES)
+    """A file's first ``HEAD_BYTES`` (past a byte-order mark); unreadable is an InputError."""
+    with open_regular(path) as fh:
+        try:
+            return fh.read(HEAD_BYTES)
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc.strerror or exc}", path) from exc
 
 
 def detect(path: Path, head: bytes | None = None) -> Adapter:
     """The adapter whose ``sniff`` scores ``path`` highest; an error if none or a tie."""
-    head = read_head(path) if head is None else head
+    head = read_head(path) if head is None else head.removeprefix(BOM)
     scores = sorted(
         ((adapter.sniff(path, head), name) for name, adapter in adapters().items()),
         reverse=True,

@@ -49,6 +49,7 @@ from reverie.adapters._common import (
     to_int,
     tool_trust,
 )
+from reverie.adapters._reading import read_neighbour
 from reverie.adapters.base import AdapterOptions, ParseItem
 from reverie.adapters.swebench import find_verdict
 from reverie.errors import InputError
@@ -79,9 +80,10 @@ def _declared_model(folder: Path) -> str | None:
     as Multi-SWE-bench publishes runs) or ``args.yaml`` (``agent.model.model_name``,
     written by SWE-agent 0.x)."""
     for name in ("metadata.yaml", "args.yaml"):
+        raw = read_neighbour(folder / name)
         try:
-            data = yaml.safe_load((folder / name).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            data = yaml.safe_load(raw.decode("utf-8")) if raw is not None else None
+        except (UnicodeDecodeError, yaml.YAMLError, RecursionError):
             continue
         if not isinstance(data, dict):
             continue

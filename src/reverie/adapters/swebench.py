@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
+from reverie.adapters._reading import decode, read_neighbour
 
 __all__ = [
     "Verdict",
@@ -114,9 +114,10 @@ def verdict_from_report(
 
 
 def _load(report: Path) -> Any:
+    raw = read_neighbour(report)
     try:
-        return orjson.loads(report.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
+        return decode(raw) if raw is not None else None
+    except ValueError:
         return None
 
 

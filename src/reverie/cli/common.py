@@ -10,12 +10,13 @@ from typing import Annotated, Any
 
 import orjson
 import typer
-from rich.console import Console
 from rich.markup import escape
 
-from reverie.errors import ReverieError
+from reverie.errors import ConfigError, InputError, ReverieError
+from reverie.names import check_tenant
 from reverie.settings import Settings, find_workspace, load_settings
 from reverie.store import GraphStore, open_store
+from reverie.terminal import SafeConsole
 
 __all__ = [
     "JsonOpt",
@@ -23,14 +24,17 @@ __all__ = [
     "WorkspaceOpt",
     "console",
     "err_console",
+    "error_code",
     "fail",
     "print_json",
     "resolve",
     "store_for",
 ]
 
-console = Console()
-err_console = Console(stderr=True)
+# Every command prints through these: control characters in any printed text show as
+# visible escapes (see reverie.terminal); tables of data are reverie.terminal.DataTable.
+console = SafeConsole()
+err_console = SafeConsole(stderr=True)
 
 WorkspaceOpt = Annotated[
     Path | None,
@@ -41,11 +45,32 @@ WorkspaceOpt = Annotated[
         show_default=False,
     ),
 ]
+
+
+def _tenant_option(value: str | None) -> str | None:
+    """``--tenant`` checked where it enters (see :mod:`reverie.names`): a bad one exits 2."""
+    try:
+        return None if value is None else check_tenant(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
 TenantOpt = Annotated[
     str | None,
-    typer.Option("--tenant", "-t", help="Tenant to act on (default: `tenant` in reverie.toml)."),
+    typer.Option(
+        "--tenant",
+        "-t",
+        help="Tenant to act on (default: `tenant` in reverie.toml).",
+        callback=_tenant_option,
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
+
+
+def error_code(exc: ReverieError) -> int:
+    """The exit code for ``exc``: 2 for bad input or configuration (a template, a file the
+    user gave, an option), else 1."""
+    return 2 if isinstance(exc, (InputError, ConfigError)) else 1
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from reverie.audit import AuditLog
 from reverie.cli.common import (
@@ -17,11 +16,13 @@ from reverie.cli.common import (
     WorkspaceOpt,
     console,
     err_console,
+    error_code,
     fail,
     print_json,
     resolve,
     store_for,
 )
+from reverie.cli.locking import workspace_locked
 from reverie.distill import Distiller, EvidenceItem, TemplateDistiller
 from reverie.dream import DreamPolicy, dream
 from reverie.errors import ReverieError
@@ -31,6 +32,7 @@ from reverie.models import Motif
 from reverie.rule_evidence import event_refs, evidence_items, fetch_events
 from reverie.settings import Settings
 from reverie.store.mining_base import MiningStore
+from reverie.terminal import DataTable
 
 
 def current_motifs(
@@ -77,7 +79,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--min-sessions",
                 min=1,
-                help="Sessions a motif needs to become a rule (default: [mine]).",
+                help="Sessions a motif needs to become a rule "
+                "(default: min_sessions under \\[mine] in reverie.toml).",
             ),
         ] = None,
         dry_run: Annotated[
@@ -96,24 +99,26 @@ def register(app: typer.Typer) -> None:
                 def evidence_for(motif: Motif) -> list[EvidenceItem]:
                     return evidence_items(motif, fetch_events(store, tenant, event_refs(motif)))
 
-                report = dream(
-                    rules_dir=settings.rules_dir,
-                    audit=AuditLog(settings.state_dir),
-                    tenant=tenant,
-                    motifs=motifs,
-                    now=datetime.now(UTC),
-                    policy=policy,
-                    distiller=make_distiller(settings),
-                    evidence_for=evidence_for,
-                    live_sessions=live_session_ids(store, tenant),
-                    dry_run=dry_run,
-                )
+                locked = nullcontext() if dry_run else workspace_locked(settings, "reverie dream")
+                with locked:
+                    report = dream(
+                        rules_dir=settings.rules_dir,
+                        audit=AuditLog(settings.state_dir),
+                        tenant=tenant,
+                        motifs=motifs,
+                        now=datetime.now(UTC),
+                        policy=policy,
+                        distiller=make_distiller(settings),
+                        evidence_for=evidence_for,
+                        live_sessions=live_session_ids(store, tenant),
+                        dry_run=dry_run,
+                    )
         except ReverieError as exc:
-            raise fail(escape(str(exc))) from exc
+            raise fail(str(exc), error_code(exc)) from exc
         if as_json:
             print_json(report.model_dump(mode="json") | {"counts": report.counts()})
             return
-        table = Table(
+        table = DataTable(
             title=f"dream for tenant {tenant}" + (" (dry run: nothing written)" if dry_run else "")
         )
         for col in ("rule", "action", "reason"):

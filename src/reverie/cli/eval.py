@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from reverie.cli.common import (
     JsonOpt,
@@ -24,6 +23,7 @@ from reverie.cli.common import (
 from reverie.errors import ConfigError, ReverieError
 from reverie.evaluate import EvalReport, evaluate, parse_window, plot_drift
 from reverie.evaluate.stats import Interval, Rate
+from reverie.terminal import DataTable
 
 SHOWN_WINDOWS = 26
 
@@ -33,8 +33,9 @@ def parse_date(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError as exc:
-        raise ConfigError(f"--deployed-at {text!r}: use an ISO date, e.g. 2026-01-20 "
-                          "or 2026-01-20T09:00") from exc
+        raise ConfigError(
+            f"--deployed-at {text!r}: use an ISO date, e.g. 2026-01-20 or 2026-01-20T09:00"
+        ) from exc
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -63,25 +64,42 @@ def _print(report: EvalReport) -> None:
         f"{report.training['motifs']} motifs and {report.training['rules']} rules "
         f"{report.training['rules_by_status']}"
     )
-    table = Table(title="predictive value on held-out sessions")
+    table = DataTable(title="predictive value on held-out sessions")
     for col in ("rule", "status", "when (context)", "triggers", "precision", "sessions hit"):
         table.add_column(col, overflow="fold")
     for r in h.rules:
         status = r.status + (" (approved)" if r.approved and r.status != "approved" else "")
-        table.add_row(r.id, status, ", ".join(r.contexts), str(r.triggers), _rate(r.precision),
-                      str(r.sessions_targeted))
+        table.add_row(
+            r.id,
+            status,
+            ", ".join(r.contexts),
+            str(r.triggers),
+            _rate(r.precision),
+            str(r.sessions_targeted),
+        )
     console.print(table)
-    table = Table(title=f"held-out: {h.sessions} sessions, {h.failures} failures, "
-                  f"{h.recurring_failures} recurring")
-    for col in ("rule set", "coverage", "avoidable tokens/session", "steps/session",
-                "tokens/successful task", "success covered vs uncovered"):
+    table = DataTable(
+        title=f"held-out: {h.sessions} sessions, {h.failures} failures, "
+        f"{h.recurring_failures} recurring"
+    )
+    for col in (
+        "rule set",
+        "coverage",
+        "avoidable tokens/session",
+        "steps/session",
+        "tokens/successful task",
+        "success covered vs uncovered",
+    ):
         table.add_column(col, overflow="fold")
     for name, cov in h.coverage.items():
         cost = h.avoidable_cost[name]
         out = h.outcomes.get(name)
         per_ok = cost.per_successful_task["tokens"] if cost.per_successful_task else None
         table.add_row(
-            name, _rate(cov.rate), str(cost.per_session["tokens"]), str(cost.per_session["steps"]),
+            name,
+            _rate(cov.rate),
+            str(cost.per_session["tokens"]),
+            str(cost.per_session["steps"]),
             "-" if per_ok is None else str(per_ok),
             f"{_rate(out.covered)} vs {_rate(out.uncovered)}" if out else "no outcomes",
         )
@@ -95,34 +113,60 @@ def _print_history(report: EvalReport) -> None:
     d = report.drift
     if d is not None and d.windows:
         shown = [w for w in d.windows if w.sessions][-SHOWN_WINDOWS:]
-        table = Table(title=f"drift per {d.window_days:g}-day window ({d.rules_source}); "
-                      f"last {len(shown)} non-empty windows")
+        table = DataTable(
+            title=f"drift per {d.window_days:g}-day window ({d.rules_source}); "
+            f"last {len(shown)} non-empty windows"
+        )
         table.add_column("window", no_wrap=True)
-        for col in ("sessions", "failures/session", "hit (approved)", "hit (candidates)",
-                    "coverage", "precision", "success"):
+        for col in (
+            "sessions",
+            "failures/session",
+            "hit (approved)",
+            "hit (candidates)",
+            "coverage",
+            "precision",
+            "success",
+        ):
             table.add_column(col)
         for w in shown:
-            table.add_row(w.start.date().isoformat(), str(w.sessions),
-                          str(w.failures_per_session), _pct(w.approved_targeted_session_rate),
-                          _pct(w.targeted_session_rate),
-                          _pct(w.coverage_candidates), _pct(w.trigger_precision),
-                          _pct(w.success_rate))
+            table.add_row(
+                w.start.date().isoformat(),
+                str(w.sessions),
+                str(w.failures_per_session),
+                _pct(w.approved_targeted_session_rate),
+                _pct(w.targeted_session_rate),
+                _pct(w.coverage_candidates),
+                _pct(w.trigger_precision),
+                _pct(w.success_rate),
+            )
         console.print(table)
     ba = report.before_after
     if ba is None:
         return
-    table = Table(title=f"before/after {ba.deployed_at.isoformat()} ({ba.source}): "
-                  f"{ba.before.sessions} vs {ba.after.sessions} sessions of the same agents/models")
+    table = DataTable(
+        title=f"before/after {ba.deployed_at.isoformat()} ({ba.source}): "
+        f"{ba.before.sessions} vs {ba.after.sessions} sessions of the same agents/models"
+    )
     for col in ("metric", "before", "after", "change [95% CI]", "significant"):
         table.add_column(col)
     for c in ba.changes:
         pct = "rate" in c.metric or "precision" in c.metric
         fmt = _pct if pct else (lambda v: "-" if v is None else f"{v:.4g}")
-        table.add_row(c.metric, fmt(c.before), fmt(c.after), _ci(c.difference, pct),
-                      "yes" if c.significant else "no")
+        table.add_row(
+            c.metric,
+            fmt(c.before),
+            fmt(c.after),
+            _ci(c.difference, pct),
+            "yes" if c.significant else "no",
+        )
     for r in ba.per_rule:
-        table.add_row(f"{r.id}: sessions hit", _rate(r.before), _rate(r.after),
-                      _ci(r.difference), "yes" if r.significant else "no")
+        table.add_row(
+            f"{r.id}: sessions hit",
+            _rate(r.before),
+            _rate(r.after),
+            _ci(r.difference),
+            "yes" if r.significant else "no",
+        )
     console.print(table)
 
 
@@ -145,8 +189,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         deployed_at: Annotated[
             str | None,
-            typer.Option("--deployed-at", help="Deployment date for before/after (ISO; default: "
-                         "the latest render record)."),
+            typer.Option(
+                "--deployed-at",
+                help="Deployment date for before/after (ISO; default: the latest render record).",
+            ),
         ] = None,
         window: Annotated[
             str, typer.Option("--window", help="Drift window: e.g. 7d, 2w, 12h.")
@@ -160,21 +206,35 @@ def register(app: typer.Typer) -> None:
             window_ms = parse_window(window)
             when = parse_date(deployed_at) if deployed_at else None
             with store_for(settings) as store:
-                kwargs = dict(split=split, holdout=holdout, seed=seed, window_ms=window_ms,
-                              deployed_at=when)
+                kwargs = dict(
+                    split=split, holdout=holdout, seed=seed, window_ms=window_ms, deployed_at=when
+                )
                 if as_json or not err_console.is_terminal:
                     report = evaluate(store, settings, tenant, **kwargs)  # type: ignore[arg-type]
                 else:
-                    columns = (TextColumn("reading"), BarColumn(), MofNCompleteColumn(),
-                               TimeElapsedColumn())
+                    columns = (
+                        TextColumn("reading"),
+                        BarColumn(),
+                        MofNCompleteColumn(),
+                        TimeElapsedColumn(),
+                    )
                     with Progress(*columns, console=err_console, transient=True) as bar:
                         task = bar.add_task("events", total=store.stats(tenant).events or None)
-                        report = evaluate(store, settings, tenant,  # type: ignore[arg-type]
-                                          progress=lambda n: bar.advance(task, n), **kwargs)
+                        report = evaluate(
+                            store,
+                            settings,
+                            tenant,  # type: ignore[arg-type]
+                            progress=lambda n: bar.advance(task, n),
+                            **kwargs,
+                        )
             if plot is not None and report.drift is not None:
                 ba = report.before_after
-                plot_drift(report.drift, plot, deployed_at=ba.deployed_at if ba else None,
-                           title=f"tenant {tenant}: drift per {window} window")
+                plot_drift(
+                    report.drift,
+                    plot,
+                    deployed_at=ba.deployed_at if ba else None,
+                    title=f"tenant {tenant}: drift per {window} window",
+                )
         except ReverieError as exc:
             raise fail(str(exc)) from exc
         if as_json:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from reverie.audit import AuditLog
 from reverie.cli.common import (
@@ -59,7 +58,7 @@ def register(app: typer.Typer) -> None:
             with store_for(settings) as store:
                 result = explain(rule, store, tenant, AuditLog(settings.state_dir))
         except ReverieError as exc:
-            raise fail(escape(str(exc))) from exc
+            raise fail(str(exc)) from exc
         if as_json:
             print_json(result.model_dump(mode="json"))
         else:

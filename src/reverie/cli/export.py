@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from reverie.cli.common import JsonOpt, TenantOpt, WorkspaceOpt, console, fail, print_json, resolve
+from reverie.cli.common import (
+    JsonOpt,
+    TenantOpt,
+    WorkspaceOpt,
+    console,
+    error_code,
+    fail,
+    print_json,
+    resolve,
+)
 from reverie.cli.render import AgentOpt, BudgetOpt, LocalTokensOpt, token_counter
 from reverie.errors import ReverieError
 from reverie.export import EXPORTS, export
@@ -58,14 +67,21 @@ def register(app: typer.Typer) -> None:
                 counter=token_counter(settings.distill.model, local_tokens),
             )
         except ReverieError as exc:
-            raise fail(str(exc)) from exc
+            raise fail(str(exc), error_code(exc)) from exc
         if as_json:
             print_json(result.model_dump(mode="json"))
             return
         left = f", {result.omitted} left out to fit the budget" if result.omitted else ""
+        withheld = (
+            f"\nwithheld, a name from their transcripts reads as an instruction: "
+            f"{', '.join(result.withheld)} (see `reverie explain ID`)"
+            if result.withheld
+            else ""
+        )
         console.print(
             f"{result.path}: {result.action} ({result.rules} rules{left}); render "
-            f"{result.render} (reverie explain --render {result.render})",
+            f"{result.render} (reverie explain --render {result.render}){withheld}",
             highlight=False,
             soft_wrap=True,
+            markup=False,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +22,7 @@ from reverie.cli.common import (
     store_for,
 )
 from reverie.cli.dream import make_distiller
+from reverie.cli.locking import workspace_locked
 from reverie.errors import ReverieError
 from reverie.forget import ErasureReport, forget
 
@@ -92,7 +94,8 @@ def register(app: typer.Typer) -> None:
         settings = resolve(workspace)
         tenant = tenant or settings.tenant
         try:
-            with store_for(settings) as store:
+            locked = nullcontext() if dry_run else workspace_locked(settings, "reverie forget")
+            with store_for(settings) as store, locked:
                 report = forget(
                     settings,
                     store,

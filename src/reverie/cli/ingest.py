@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from reverie.cli.common import (
     JsonOpt,
@@ -23,6 +22,8 @@ from reverie.cli.common import (
 )
 from reverie.errors import ReverieError
 from reverie.ingest import IngestSummary, default_workers, discover, ingest_paths
+from reverie.names import check_agent
+from reverie.terminal import DataTable
 
 HELP = """Ingest transcript files and folders (recursively) into the workspace's store.
 
@@ -36,18 +37,35 @@ apart and listed as collisions. Evaluation reports beside runs (SWE-bench
 report.json / results.json) are outcome files: their results go onto the
 sessions of their run.
 
-Exit codes: 0 everything ingested; 1 some lines or files were malformed and
-set aside (the rest was ingested; see the summary); 2 bad options, a missing
-path or workspace, or a store error.
+Exit codes: 0 everything ingested; 1 some lines or files were malformed,
+unreadable or over a limit and set aside (the rest was ingested; see the
+summary); 2 bad options, a missing path or workspace, or a store error.
+Inside a folder, files that are not transcripts or not regular files (a FIFO)
+are skipped and listed. Limits: docs/formats.md.
 """
 
 
+def _agent_option(value: str | None) -> str | None:
+    """``--agent`` checked where it enters (see :mod:`reverie.names`): a bad one exits 2."""
+    try:
+        return None if value is None else check_agent(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Transcript files or folders.")],
+    paths: Annotated[
+        list[Path],
+        # readable=False: an unreadable file is that file's error in the summary, not the run's
+        typer.Argument(help="Transcript files or folders.", readable=False),
+    ],
     workspace: WorkspaceOpt = None,
     tenant: TenantOpt = None,
     agent: Annotated[
-        str | None, typer.Option("--agent", "-a", help="Agent name (default: from the file).")
+        str | None,
+        typer.Option(
+            "--agent", "-a", help="Agent name (default: from the file).", callback=_agent_option
+        ),
     ] = None,
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="Transcript format, or auto to detect it.")
@@ -110,7 +128,7 @@ def ingest(
 
 
 def _print_summary(summary: IngestSummary) -> None:
-    table = Table(show_header=False, box=None)
+    table = DataTable(show_header=False, box=None)
     for label, value in (
         ("files", summary.files),
         ("unchanged files", summary.unchanged_files),
@@ -127,7 +145,7 @@ def _print_summary(summary: IngestSummary) -> None:
     console.print(table)
     for bad in summary.malformed[:50]:
         console.print(
-            f"[yellow]malformed[/] {bad.file}:{bad.line}: {bad.reason}",
+            f"[yellow]malformed[/] {escape(bad.file)}:{bad.line}: {escape(bad.reason)}",
             highlight=False,
             soft_wrap=True,
         )
@@ -143,11 +161,15 @@ def _print_summary(summary: IngestSummary) -> None:
         )
     for err in summary.errors:
         console.print(
-            f"[red]not ingested[/] {err['file']}: {err['reason']}", highlight=False, soft_wrap=True
+            f"[red]not ingested[/] {escape(err['file'])}: {escape(err['reason'])}",
+            highlight=False,
+            soft_wrap=True,
         )
     for skip in summary.skipped:
         console.print(
-            f"[dim]skipped {skip['file']}: {skip['reason']}[/]", highlight=False, soft_wrap=True
+            f"[dim]skipped {escape(skip['file'])}: {escape(skip['reason'])}[/]",
+            highlight=False,
+            soft_wrap=True,
         )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from reverie.cli.common import (
@@ -19,7 +18,7 @@ from reverie.cli.common import (
     store_for,
 )
 from reverie.models import Event
-from reverie.terminal import printable
+from reverie.terminal import DataTable
 
 sessions_app = typer.Typer(help="List sessions and show one as a timeline.", no_args_is_help=True)
 
@@ -36,7 +35,7 @@ def stats(
     if as_json:
         print_json({"store": info, "tenants": [r.model_dump() for r in rows]})
         return
-    table = Table(title=f"Reverie store ({info['kind']})")
+    table = DataTable(title=f"Reverie store ({info['kind']})")
     for col in (
         "tenant",
         "agents",
@@ -76,7 +75,7 @@ def list_sessions(
     if as_json:
         print_json([s.model_dump(mode="json") for s in sessions])
         return
-    table = Table()
+    table = DataTable()
     for col in ("id", "native id", "agent", "format", "started", "task"):
         table.add_column(col, overflow="fold")
     for s in sessions:
@@ -112,7 +111,9 @@ def show_session(
             }
         )
         return
-    console.print(f"[bold]{session.native_id}[/]  agent {session.agent}  ({session.format})")
+    console.print(
+        Text.assemble((session.native_id, "bold"), f"  agent {session.agent}  ({session.format})")
+    )
     for ev in events:
         console.print(_timeline_line(ev))
 
@@ -132,7 +133,7 @@ def _timeline_line(ev: Event) -> Text:
         label, style = ev.role or "message", "magenta" if ev.role == "user" else "white"
     line = Text(f"{when} ")
     line.append(f"{label:<18}", style=style)
-    line.append(printable(body[:160]))
+    line.append(body[:160])
     line.append(f"  {ev.source.file.rsplit('/', 1)[-1]}:{ev.source.line}", style="dim")
     return line
 

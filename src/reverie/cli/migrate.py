@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from reverie.cli.common import (
     JsonOpt,
@@ -25,6 +24,7 @@ from reverie.settings import Settings
 from reverie.store import open_store
 from reverie.store.base import GraphStore
 from reverie.store.migrate import MigrationReport, migrate
+from reverie.terminal import DataTable
 
 __all__ = ["register"]
 
@@ -77,8 +77,9 @@ def migrate_command(
     ] = None,
     path: Annotated[
         str | None,
-        typer.Option(help="Target embedded store file, relative to the workspace "
-                     "(default: \\[store] path)."),
+        typer.Option(
+            help="Target embedded store file, relative to the workspace (default: \\[store] path)."
+        ),
     ] = None,
     workspace: WorkspaceOpt = None,
     tenant: TenantOpt = None,
@@ -112,21 +113,29 @@ def _run(source: GraphStore, target: GraphStore, tenant: str | None) -> Migratio
     if not sys.stderr.isatty():
         return migrate(source, target, tenants)
     total = sum(source.stats(t).sessions for t in (tenants or source.tenants()))
-    columns = (TextColumn("copying sessions"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("copying sessions"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, transient=True) as progress:
         task = progress.add_task("copy", total=total)
         return migrate(source, target, tenants, lambda n: progress.advance(task, n))
 
 
 def _print(report: MigrationReport) -> None:
-    table = Table(title=f"{report.source.get('kind')} -> {report.target.get('kind')}")
+    table = DataTable(title=f"{report.source.get('kind')} -> {report.target.get('kind')}")
     for col in ("tenant", "sessions", "events", "outcomes", "sources", "verified"):
         table.add_column(col, justify="left" if col in ("tenant", "verified") else "right")
     for t in report.tenants:
         table.add_row(
-            t.tenant, str(t.target.sessions), str(t.target.events), str(t.target.outcomes),
-            str(t.target.sources), "yes" if t.ok else "[red]counts differ[/]",
+            t.tenant,
+            str(t.target.sessions),
+            str(t.target.events),
+            str(t.target.outcomes),
+            str(t.target.sources),
+            "yes" if t.ok else "[red]counts differ[/]",
         )
     console.print(table)
     for t in report.tenants:
@@ -135,10 +144,12 @@ def _print(report: MigrationReport) -> None:
         for skipped in t.skipped_files:
             console.print(f"{t.tenant}: not copied (never finished ingesting): {skipped}")
     if report.ok:
-        console.print(f"Verified. Set [store] kind = \"{report.target.get('kind')}\" "
-                      "in reverie.toml to use the copy.", markup=False)
+        console.print(
+            f'Verified. Set [store] kind = "{report.target.get("kind")}" '
+            "in reverie.toml to use the copy.",
+            markup=False,
+        )
 
 
 def register(app: typer.Typer) -> None:
     app.command("migrate", help=HELP)(migrate_command)
-

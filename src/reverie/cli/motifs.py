@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from reverie.cli.common import (
     JsonOpt,
@@ -23,6 +22,7 @@ from reverie.errors import ReverieError
 from reverie.mine import mine
 from reverie.models import Motif
 from reverie.store.mining_base import MiningStore
+from reverie.terminal import DataTable
 
 __all__ = ["motif_json", "register"]
 
@@ -96,9 +96,11 @@ def _run(store, tenant, settings, min_sessions, min_agents, total, quiet) -> lis
 
 def _table(found: list[Motif], total: int, tenant: str, min_sessions: int) -> None:
     if not found:
-        console.print(f"No motifs in tenant {tenant!r} recur in {min_sessions}+ sessions.")
+        console.print(
+            f"No motifs in tenant {tenant!r} recur in {min_sessions}+ sessions.", markup=False
+        )
         return
-    table = Table(title=f"Failure motifs in {tenant!r} ({total}, sessions >= {min_sessions})")
+    table = DataTable(title=f"Failure motifs in {tenant!r} ({total}, sessions >= {min_sessions})")
     table.add_column("score", justify="right")
     table.add_column("tool / program", overflow="fold", max_width=18)
     table.add_column("template", overflow="fold", ratio=3)

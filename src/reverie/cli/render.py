@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from reverie.cli.common import (
     JsonOpt,
@@ -15,12 +14,13 @@ from reverie.cli.common import (
     WorkspaceOpt,
     console,
     err_console,
+    error_code,
     fail,
     print_json,
     resolve,
 )
 from reverie.errors import ReverieError
-from reverie.render import RenderResult, load_template, template_variables
+from reverie.render import RenderResult, WithheldRule, load_template, template_variables
 from reverie.render_records import (
     RenderLog,
     explain_render,
@@ -29,6 +29,7 @@ from reverie.render_records import (
 )
 from reverie.rulebook import load_rules
 from reverie.settings import Settings
+from reverie.terminal import DataTable
 from reverie.tokens import TokenCounter, counter_for
 
 AgentOpt = Annotated[
@@ -72,6 +73,18 @@ def summary(result: RenderResult, budget: int | None) -> str:
     return (
         f"{result.template}: {ctx.rule_count} rules{left}; {result.tokens} tokens "
         f"({result.counter}); render {result.hash} (reverie explain --render {result.hash})"
+        + withheld_note(result.withheld)
+    )
+
+
+def withheld_note(withheld: list[WithheldRule]) -> str:
+    """Rules left out because a name from their transcripts reads as an instruction."""
+    if not withheld:
+        return ""
+    rows = "; ".join(f"{w.id} ({', '.join(w.reasons)})" for w in withheld)
+    return (
+        f"\nwithheld, a name from their transcripts reads as an instruction: {rows}; "
+        "read it with `reverie explain ID` and retire it if the name is hostile"
     )
 
 
@@ -82,8 +95,8 @@ def _print_vars(template: str | None, prompts_dir: Path) -> None:
 
         tpl, filename, source = load_template(template, prompts_dir)
         used = meta.find_undeclared_variables(tpl.environment.parse(source))
-        console.print(f"template {filename}", soft_wrap=True, highlight=False)
-    table = Table(title="template variables (reverie.render.RenderContext)")
+        console.print(f"template {filename}", soft_wrap=True, highlight=False, markup=False)
+    table = DataTable(title="template variables (reverie.render.RenderContext)")
     for col in ("variable", "type", "description") + (("used",) if used is not None else ()):
         table.add_column(col, overflow="fold")
     for name, kind, description in template_variables():
@@ -128,7 +141,7 @@ def register(app: typer.Typer) -> None:
             try:
                 _print_vars(template, settings.prompts_dir)
             except ReverieError as exc:
-                raise fail(str(exc)) from exc
+                raise fail(str(exc), error_code(exc)) from exc
             return
         if template is None:
             raise fail("give a TEMPLATE (e.g. claude_md), or --vars to list the variables", 2)
@@ -147,7 +160,7 @@ def register(app: typer.Typer) -> None:
                 output=output.resolve() if output else None,
             )
         except ReverieError as exc:
-            raise fail(str(exc)) from exc
+            raise fail(str(exc), error_code(exc)) from exc
         if output is not None:
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_text(result.text, encoding="utf-8")
@@ -157,8 +170,8 @@ def register(app: typer.Typer) -> None:
         if output is None:
             typer.echo(result.text, nl=False)
         else:
-            err_console.print(f"wrote {output}", highlight=False)
-        err_console.print(summary(result, budget), highlight=False, soft_wrap=True)
+            err_console.print(f"wrote {output}", highlight=False, markup=False)
+        err_console.print(summary(result, budget), highlight=False, soft_wrap=True, markup=False)
 
 
 def explain_render_cmd(settings: Settings, tenant: str, digest: str, as_json: bool) -> None:

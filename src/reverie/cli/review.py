@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from reverie.audit import AuditLog
 from reverie.cli.common import TenantOpt, WorkspaceOpt, console, fail, resolve
+from reverie.cli.locking import workspace_locked
 from reverie.errors import ReverieError
 from reverie.review import Decision, resolve_reviewer, review
 
@@ -41,19 +41,20 @@ def _run(
     settings = resolve(workspace)
     try:
         who = resolve_reviewer(reviewer, settings)
-        rule = review(
-            rules_dir=settings.rules_dir,
-            audit=AuditLog(settings.state_dir),
-            tenant=tenant or settings.tenant,
-            rule_id=rule_id,
-            decision=decision,
-            reviewer=who,
-            reason=reason,
-            now=datetime.now(UTC),
-            edits=edits,  # type: ignore[arg-type]
-        )
+        with workspace_locked(settings, f"reverie review {decision}"):
+            rule = review(
+                rules_dir=settings.rules_dir,
+                audit=AuditLog(settings.state_dir),
+                tenant=tenant or settings.tenant,
+                rule_id=rule_id,
+                decision=decision,
+                reviewer=who,
+                reason=reason,
+                now=datetime.now(UTC),
+                edits=edits,  # type: ignore[arg-type]
+            )
     except ReverieError as exc:
-        raise fail(escape(str(exc))) from exc
+        raise fail(str(exc)) from exc
     console.print(f"{rule.id}: {decision} by {who} -> {rule.status} (version {rule.version})")
 
 

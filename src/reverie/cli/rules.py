@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from reverie.cli.common import JsonOpt, TenantOpt, WorkspaceOpt, console, fail, print_json, resolve
 from reverie.errors import ReverieError
 from reverie.rulebook import RULE_STATUSES, Rule, find_rule, load_rules, render_rule
+from reverie.terminal import DataTable
 
 rules_app = typer.Typer(help="List and show the rules of the rule book.", no_args_is_help=True)
 
@@ -32,12 +31,12 @@ def list_rules(
     try:
         rules = load_rules(settings.rules_dir, tenant or settings.tenant)
     except ReverieError as exc:
-        raise fail(escape(str(exc))) from exc
+        raise fail(str(exc)) from exc
     rules = [r for r in rules if status is None or r.status == status]
     if as_json:
         print_json([r.model_dump(mode="json") for r in rules])
         return
-    table = Table()
+    table = DataTable()
     for col in ("id", "status", "conf", "sessions", "agents", "flags", "directive"):
         table.add_column(col, overflow="fold")
     for r in rules:
@@ -58,7 +57,7 @@ def _quarantine_reason(rule: Rule) -> str:
     if rule.status != "quarantined":
         return ""
     entry = next((h for h in reversed(rule.history) if h.action == "quarantine"), None)
-    return f": {escape(entry.reason)}" if entry else ""
+    return f": {entry.reason}" if entry else ""
 
 
 @rules_app.command("show")
@@ -73,7 +72,7 @@ def show_rule(
     try:
         rule = find_rule(settings.rules_dir, rule_id, tenant or settings.tenant)
     except ReverieError as exc:
-        raise fail(escape(str(exc))) from exc
+        raise fail(str(exc)) from exc
     if as_json:
         print_json(rule.model_dump(mode="json"))
     else:

@@ -20,11 +20,27 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
 import networkx as nx
+import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
+from reverie.errors import InputError
 from reverie.models import Event, EventKind, Outcome, ParsedSession, Session
 
-__all__ = ["GraphStore", "SourceState", "StoreStats", "WriteResult"]
+__all__ = ["GraphStore", "SourceState", "StoreStats", "WriteResult", "dumps_payload"]
+
+
+def dumps_payload(value: Any) -> str:
+    """A payload (tool input, attributes) as JSON text, for the stores that keep it so.
+
+    A value the encoder refuses (nested deeper than it goes, 255 levels) is an
+    :class:`~reverie.errors.InputError`: the file that carried it fails alone,
+    its transaction rolled back. (Ingest sets such values aside long before:
+    see :mod:`reverie.adapters._reading`.)
+    """
+    try:
+        return orjson.dumps(value, default=str).decode()
+    except orjson.JSONEncodeError as exc:
+        raise InputError(f"a value cannot be stored as JSON: {exc}") from exc
 
 
 class _Model(BaseModel):

@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 
 from reverie.models import Event, Outcome, Session, SourceRef, Usage
+from reverie.store.base import dumps_payload
 
 __all__ = [
     "event_from",
@@ -47,7 +48,7 @@ def from_ms(value: int | None) -> datetime | None:
 
 
 def _json(value: Any) -> str | None:
-    return None if value is None else orjson.dumps(value, default=str).decode()
+    return None if value is None else dumps_payload(value)
 
 
 def _unjson(value: str | None) -> Any:

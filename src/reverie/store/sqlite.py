@@ -26,7 +26,7 @@ from reverie.models import Event, EventKind, Outcome, ParsedSession, Session, So
 from reverie.provenance import FileRuns, StoredRun, own_part
 from reverie.resources import data_dir
 from reverie.settings import Settings
-from reverie.store.base import SourceState, StoreStats, WriteResult
+from reverie.store.base import SourceState, StoreStats, WriteResult, dumps_payload
 from reverie.store.sqlite_mining import SQLiteMining
 
 __all__ = ["SQLiteStore", "from_ms", "to_ms"]
@@ -52,11 +52,7 @@ def from_ms(value: int | None) -> datetime | None:
 
 
 def _dumps(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return orjson.dumps(value).decode()
-    return orjson.dumps(value, default=str).decode()
+    return None if value is None else dumps_payload(value)
 
 
 def _loads(value: str | None) -> Any:
