@@ -23,10 +23,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from reverie.audit import AuditLog
-from reverie.dream import DreamPolicy, dream
+from reverie.audit.log import AuditLog
 from reverie.mine.facts import build_facts
 from reverie.models import Motif
+from reverie.rulebook.dream import DreamPolicy, dream
 from reverie.workspace import init_workspace
 
 RESULTS = Path(__file__).resolve().parent / "results" / "distill.json"

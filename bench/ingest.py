@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from reverie.ingest import default_workers, discover, ingest_paths
+from reverie.ingest.pipeline import default_workers, discover, ingest_paths
 from reverie.store import open_store
 from reverie.synth import write_corpus
 from reverie.workspace import init_workspace

@@ -1,6 +1,6 @@
 """Benchmark: time to mine corpora of 100k and 1M events on the embedded store.
 
-Each corpus is generated with :mod:`reverie.mine.planted` (six planted motifs,
+Each corpus is generated with :mod:`reverie.testing.planted` (six planted motifs,
 a near miss and unique noise errors in every session) and written straight
 into a fresh SQLite store. Mining then runs in a child process, so its peak
 RSS is its own and not the generator's. Prints one line per size and writes
@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 from reverie.mine import mine
-from reverie.mine.planted import write_planted
 from reverie.store.sqlite import SQLiteStore
+from reverie.testing.planted import write_planted
 
 RESULTS = Path(__file__).resolve().parent / "results" / "mine.json"
 STEPS = 30  # about 100 events per session

@@ -73,7 +73,7 @@ def generate(corpus: Path, events: int) -> dict[str, Any]:
 
 # -- the stages (each runs in its own process) ----------------------------------------
 def stage_ingest(ws: Path, corpus: Path, sessions: int) -> dict[str, Any]:
-    from reverie.ingest import default_workers, discover, ingest_paths
+    from reverie.ingest.pipeline import default_workers, discover, ingest_paths
     from reverie.store import open_store
     from reverie.workspace import init_workspace
 
@@ -104,10 +104,10 @@ def stage_mine(ws: Path, corpus: Path, sessions: int) -> dict[str, Any]:
 
 
 def stage_dream(ws: Path, corpus: Path, sessions: int) -> dict[str, Any]:
-    from reverie.audit import AuditLog
-    from reverie.distill import TemplateDistiller
-    from reverie.dream import DreamPolicy, dream
-    from reverie.rule_evidence import event_refs, evidence_items, fetch_events
+    from reverie.audit.log import AuditLog
+    from reverie.rulebook.distill import TemplateDistiller
+    from reverie.rulebook.dream import DreamPolicy, dream
+    from reverie.rulebook.evidence import event_refs, evidence_items, fetch_events
     from reverie.settings import load_settings
     from reverie.store import open_store
 
@@ -128,7 +128,7 @@ def stage_dream(ws: Path, corpus: Path, sessions: int) -> dict[str, Any]:
 
 
 def stage_render(ws: Path, corpus: Path, sessions: int) -> dict[str, Any]:
-    from reverie.render_records import render_and_record
+    from reverie.render.records import render_and_record
     from reverie.settings import load_settings
 
     settings = load_settings(ws)

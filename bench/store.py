@@ -1,6 +1,6 @@
 """Benchmark: ingest, read and mining throughput, Bolt server versus embedded store.
 
-For each size, a planted corpus (:mod:`reverie.mine.planted`: six planted
+For each size, a planted corpus (:mod:`reverie.testing.planted`: six planted
 motifs, a near miss and noise, about 100 events per session) is written
 through ``write_file`` into a fresh embedded store (SQLite in a temp folder)
 and into a Bolt server: an ArcadeDB started here on a free loopback port, or
@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from reverie.mine import mine
-from reverie.mine.planted import write_planted
-from reverie.store.arcadedb import ArcadeDBServer
 from reverie.store.base import GraphStore
 from reverie.store.bolt import BoltStore
 from reverie.store.sqlite import SQLiteStore
+from reverie.testing.arcadedb import ArcadeDBServer
+from reverie.testing.planted import write_planted
 
 RESULTS = Path(__file__).resolve().parent / "results" / "store.json"
 STEPS = 30  # about 100 events per session

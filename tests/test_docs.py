@@ -57,7 +57,7 @@ def test_readme_quickstart_is_two_commands() -> None:
 
 
 def test_readme_native_example_ingests(tmp_path: Path) -> None:
-    from reverie.ingest import ingest_paths
+    from reverie.ingest.pipeline import ingest_paths
     from reverie.store import open_store
     from reverie.workspace import init_workspace
 

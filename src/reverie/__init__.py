@@ -4,9 +4,7 @@ The public API; everything here is re-exported from the module that owns it.
 """
 
 from reverie.adapters import Adapter, AdapterOptions, adapters, detect
-from reverie.audit import AuditLog
-from reverie.distill import TemplateDistiller
-from reverie.dream import DreamPolicy, DreamReport, dream
+from reverie.audit.log import AuditLog
 from reverie.errors import (
     AuditError,
     ConfigError,
@@ -20,10 +18,9 @@ from reverie.errors import (
     WorkspaceNotFound,
 )
 from reverie.evaluate import EvalReport, evaluate
-from reverie.explain import Explanation, explain
-from reverie.export import export
-from reverie.forget import ErasureReport, forget
-from reverie.ingest import IngestSummary, ingest_paths
+from reverie.forget.erase import ErasureReport, forget
+from reverie.ingest.pipeline import IngestSummary, ingest_paths
+from reverie.ingest.provenance import link_session
 from reverie.mine import MiningResult, mine
 from reverie.mine.destructive import destructive_reasons
 from reverie.mine.facts import Cause, FixFacts, build_facts, names_a_fact
@@ -45,11 +42,14 @@ from reverie.models import (
     SourceRef,
     Usage,
 )
-from reverie.provenance import link_session
-from reverie.redact import Redactor
-from reverie.render import RenderResult, render
-from reverie.review import review
-from reverie.rulebook import Rule, load_rules, write_rule
+from reverie.redact.redactor import Redactor
+from reverie.render.export import export
+from reverie.render.prompt import RenderResult, render
+from reverie.rulebook.distill import TemplateDistiller
+from reverie.rulebook.dream import DreamPolicy, DreamReport, dream
+from reverie.rulebook.explain import Explanation, explain
+from reverie.rulebook.review import review
+from reverie.rulebook.rules import Rule, load_rules, write_rule
 from reverie.settings import Settings, find_workspace, load_settings
 from reverie.store import GraphStore, open_store
 from reverie.workspace import init_workspace

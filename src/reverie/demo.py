@@ -18,15 +18,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reverie.audit import AuditLog
-from reverie.distill import EvidenceItem, TemplateDistiller
-from reverie.dream import DreamPolicy, dream
-from reverie.export import ExportResult, export
-from reverie.ingest import IngestSummary, ingest_paths
+from reverie.audit.log import AuditLog
+from reverie.ingest.pipeline import IngestSummary, ingest_paths
 from reverie.mine import mine
 from reverie.models import Motif
-from reverie.rule_evidence import event_refs, evidence_items, fetch_events
-from reverie.rulebook import Rule, load_rules
+from reverie.render.export import ExportResult, export
+from reverie.rulebook.distill import EvidenceItem, TemplateDistiller
+from reverie.rulebook.dream import DreamPolicy, dream
+from reverie.rulebook.evidence import event_refs, evidence_items, fetch_events
+from reverie.rulebook.rules import Rule, load_rules
 from reverie.settings import CONFIG_NAME, Settings, load_settings
 from reverie.store import open_store
 from reverie.store.mining_base import MiningStore

@@ -9,7 +9,7 @@ to the exact file and line it came from.
 
 Mining side: :class:`Failure`, :class:`Signature`, :class:`Correction`,
 :class:`Motif`. Curation side: :class:`CurationDecision`, :class:`Review`
-(the rule itself lives in :mod:`reverie.rulebook`).
+(the rule itself lives in :mod:`reverie.rulebook.rules`).
 
 Times are timezone-aware UTC ``datetime`` objects in Python and epoch
 milliseconds in the stores.
@@ -76,7 +76,7 @@ class Usage(_Model):
 class Event(_Model):
     """One thing that happened in a session: a message, a tool call or a tool result.
 
-    Adapters fill the native fields; :mod:`reverie.provenance` assigns ``id``,
+    Adapters fill the native fields; :mod:`reverie.ingest.provenance` assigns ``id``,
     ``session_id``, ``prev_id`` (the ``NEXT`` chain) and ``answers_id`` (the
     ``ANSWERS`` edge from a result to its call).
     """

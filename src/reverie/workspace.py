@@ -10,7 +10,7 @@ from pathlib import Path
 
 from reverie.errors import ConfigError
 from reverie.resources import data_dir
-from reverie.rulebook import load_rule
+from reverie.rulebook.rules import load_rule
 from reverie.settings import CONFIG_NAME, Settings, load_settings
 
 __all__ = ["DEFAULT_CONFIG", "init_workspace"]

@@ -22,7 +22,7 @@ from reverie.adapters.base import AdapterOptions
 from reverie.adapters.litellm import ADAPTER
 from reverie.adapters.registry import adapters, detect, read_head
 from reverie.errors import InputError
-from reverie.ingest import ingest_paths
+from reverie.ingest.pipeline import ingest_paths
 from reverie.models import Event, Malformed, ParsedSession, Usage
 from reverie.settings import Settings
 from reverie.store import GraphStore

@@ -11,7 +11,7 @@ import pytest
 from reverie.adapters.base import AdapterOptions
 from reverie.adapters.mapping import ADAPTER, load_mapping
 from reverie.errors import InputError
-from reverie.ingest import ingest_paths
+from reverie.ingest.pipeline import ingest_paths
 from reverie.models import Event, Malformed, ParsedSession
 from reverie.settings import Settings
 from reverie.store import GraphStore

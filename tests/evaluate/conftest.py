@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from reverie.cli import app
-from reverie.rulebook import load_rules
+from reverie.rulebook.rules import load_rules
 from reverie.synth import MOTIFS, PlantedMotif, write_corpus
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from typing import Any
 from reverie.evaluate.profile import profile_store
 from reverie.evaluate.split import SessionKey, split_sessions
 from reverie.evaluate.training import ScratchMining, train_rules
-from reverie.ingest import ingest_paths
+from reverie.ingest.pipeline import ingest_paths
 from reverie.mine import mine
 from reverie.mine.fixes import fixes_by_signature
 from reverie.mine.motifs import build_motifs

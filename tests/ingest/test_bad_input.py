@@ -14,7 +14,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from reverie.cli import app
-from reverie.ingest import ingest_paths
+from reverie.ingest.pipeline import ingest_paths
 from reverie.settings import Settings
 from reverie.store import GraphStore
 from reverie.synth import write_corpus

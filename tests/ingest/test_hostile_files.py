@@ -24,7 +24,7 @@ import pytest
 from typer.testing import CliRunner
 
 from reverie.cli import app
-from reverie.ingest import ingest_paths
+from reverie.ingest.pipeline import ingest_paths
 from reverie.settings import Settings
 from reverie.store import GraphStore
 
@@ -242,7 +242,7 @@ def test_an_unexpected_exception_fails_that_file_only(
     workspace: Settings, store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The last line of defence: whatever a file provokes is its own error, rolled back."""
-    import reverie.ingest as ingest
+    import reverie.ingest.pipeline as ingest
 
     bad, good = tmp_path / "bad.jsonl", tmp_path / "good.jsonl"
     bad.write_text(native("bad"))
@@ -315,8 +315,8 @@ def test_the_store_refuses_an_unencodable_payload_as_input(
 ) -> None:
     """Past the reader (an API caller, a third-party adapter): the file fails, no TypeError."""
     from reverie.errors import InputError
+    from reverie.ingest.provenance import link_session, source_id
     from reverie.models import Event, ParsedSession, Session, SourceRef
-    from reverie.provenance import link_session, source_id
     from reverie.store.base import SourceState
 
     deep = json.loads("[" * 300 + "]" * 300)

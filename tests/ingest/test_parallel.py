@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-import reverie.ingest_workers
+import reverie.ingest.workers
 from reverie.errors import ConfigError, StoreError
-from reverie.ingest import FileResult, discover, ingest_paths
-from reverie.redact import key_path, load_or_create_key
+from reverie.ingest.pipeline import FileResult, discover, ingest_paths
+from reverie.redact.redactor import key_path, load_or_create_key
 from reverie.settings import Settings
 from reverie.store import GraphStore, open_store
 from reverie.synth import write_corpus
@@ -40,13 +40,13 @@ def test_two_workers_match_one(workspace: Settings, store: GraphStore, tmp_path:
 def _spy_on_retries(monkeypatch: pytest.MonkeyPatch) -> dict[Path, str]:
     """The files the parent ingested again, with why their worker failed."""
     retried: dict[Path, str] = {}
-    again = reverie.ingest_workers._again
+    again = reverie.ingest.workers._again
 
     def spy(*args: Any) -> FileResult:
         retried[args[2]] = type(args[-1]).__name__
         return again(*args)
 
-    monkeypatch.setattr(reverie.ingest_workers, "_again", spy)
+    monkeypatch.setattr(reverie.ingest.workers, "_again", spy)
     return retried
 
 
@@ -131,14 +131,14 @@ def test_a_file_that_fails_again_is_reported_by_name(
     folder, files, events = _corpus(tmp_path)
     victim = files[5]
     monkeypatch.setenv("REVERIE_TEST_WORKER_EXIT", victim.name)
-    ingest_here = reverie.ingest_workers._ingest_one
+    ingest_here = reverie.ingest.workers._ingest_one
 
     def fail_on_victim(*args: object) -> FileResult:
         if args[2] == victim:
             raise StoreError("disk full")
         return ingest_here(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(reverie.ingest_workers, "_ingest_one", fail_on_victim)
+    monkeypatch.setattr(reverie.ingest.workers, "_ingest_one", fail_on_victim)
     summary = ingest_paths(workspace, store, [folder], tenant="par", workers=2)
     assert summary.errors == [
         {

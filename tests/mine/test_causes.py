@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reverie.ingest import ingest_paths
+from reverie.ingest.pipeline import ingest_paths
+from reverie.ingest.provenance import link_session, source_id
 from reverie.mine import mine
 from reverie.mine.causes import TOOLCHAINS, cause_key, cause_of
 from reverie.mine.facts import Cause
 from reverie.mine.motifs import motif_id
 from reverie.models import Event, ParsedSession, Session, SourceRef
-from reverie.provenance import link_session, source_id
 from reverie.store.base import SourceState
 
 MULTI = "swe_agent_multimodel"

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from reverie.ingest import ingest_paths
+from reverie.ingest.pipeline import ingest_paths
 from reverie.mine import detect_session
 from reverie.models import Failure
 from reverie.store import open_store

@@ -6,10 +6,10 @@ import orjson
 import pytest
 
 from reverie.cli import app
-from reverie.ingest import ingest_paths
+from reverie.ingest.pipeline import ingest_paths
 from reverie.mine import mine
-from reverie.mine.planted import AGENTS, NEAR_MISS, PLANTED, Planted, write_planted
 from reverie.models import Motif
+from reverie.testing.planted import AGENTS, NEAR_MISS, PLANTED, Planted, write_planted
 
 
 def _matches(m: Motif, p: Planted) -> bool:

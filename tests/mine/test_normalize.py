@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reverie.ingest import ingest_paths
+from reverie.ingest.pipeline import ingest_paths
 from reverie.mine import assign_signatures, detect_session
 from reverie.mine.normalize import decisive_lines, humanize, mask, signature_values
 from reverie.mine.signature import signature_source

@@ -1,6 +1,6 @@
 """One planted fix of each class, mined and dreamed: what each rule must (not) say.
 
-The corpus (:mod:`reverie.mine.planted_fixes`) plants the cases of
+The corpus (:mod:`reverie.testing.planted_fixes`) plants the cases of
 ``tests/rules/gold/README.md`` ("Planted cases for the generated corpora"),
 each in 4 sessions of 4 agents with every variable part changed per occurrence.
 It is mined at ``min_sessions=2`` and dreamed with the offline distiller and
@@ -22,15 +22,15 @@ from pathlib import Path
 
 import pytest
 
-from reverie.audit import AuditLog
+from reverie.audit.log import AuditLog
 from reverie.cli import app
-from reverie.dream import DreamPolicy, dream
 from reverie.mine import mine
-from reverie.mine.planted_fixes import CASES, FixCase, fix_sessions, planted_in, write_fix_corpus
 from reverie.models import Motif
-from reverie.rule_evidence import event_refs, evidence_items, fetch_events
-from reverie.rulebook import Rule, load_rules
+from reverie.rulebook.dream import DreamPolicy, dream
+from reverie.rulebook.evidence import event_refs, evidence_items, fetch_events
+from reverie.rulebook.rules import Rule, load_rules
 from reverie.store import open_store
+from reverie.testing.planted_fixes import CASES, FixCase, fix_sessions, planted_in, write_fix_corpus
 from reverie.workspace import init_workspace
 
 TENANT = "default"

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from reverie.forget import forget, live_session_ids
-from reverie.rulebook import load_rule, load_rules
+from reverie.forget.erase import forget, live_session_ids
+from reverie.rulebook.rules import load_rule, load_rules
 from reverie.settings import Settings
 from reverie.store import GraphStore, open_store
 
@@ -163,7 +163,7 @@ def test_explain_still_works_and_shows_no_erased_text(erased_ws, kit, cli) -> No
 
 def test_forget_by_agent_and_source_and_errors(tmp_path: Path, workspace: Settings, kit) -> None:
     ids = _corpus(kit, tmp_path / "corpus")
-    from reverie.ingest import ingest_paths
+    from reverie.ingest.pipeline import ingest_paths
 
     store = open_store(workspace)
     try:
@@ -197,7 +197,7 @@ def test_reingesting_a_forgotten_file_does_not_bring_it_back(
 ) -> None:
     from datetime import UTC, datetime
 
-    from reverie.ingest import ingest_paths
+    from reverie.ingest.pipeline import ingest_paths
 
     path = tmp_path / "short.jsonl"
     path.write_bytes((real_data / "claude_code" / "short.jsonl").read_bytes())

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from reverie.cli import app
-from reverie.ingest import ingest_paths
+from reverie.ingest.pipeline import ingest_paths
 from reverie.settings import Settings
 from reverie.store import GraphStore
 
@@ -163,7 +163,7 @@ def test_an_agent_name_that_reads_as_an_instruction_is_replaced_whole(
 @pytest.mark.parametrize("rule_id", BAD_RULE_IDS, ids=lambda r: r[:12])
 def test_rule_ids_are_ascii_and_bounded(rule_id: str, workspace: Settings) -> None:
     from reverie.errors import InputError
-    from reverie.rulebook import rule_path
+    from reverie.rulebook.rules import rule_path
 
     with pytest.raises(InputError, match="is not a rule id"):
         rule_path(workspace.rules_dir, rule_id)
@@ -172,7 +172,7 @@ def test_rule_ids_are_ascii_and_bounded(rule_id: str, workspace: Settings) -> No
 def test_a_rule_with_non_ascii_digits_does_not_validate() -> None:
     from pydantic import ValidationError
 
-    from reverie.rulebook import ID_PATTERN, Rule
+    from reverie.rulebook.rules import ID_PATTERN, Rule
 
     pattern = Rule.model_fields["id"].metadata
     assert any(getattr(m, "pattern", None) == ID_PATTERN for m in pattern)

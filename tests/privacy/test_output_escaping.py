@@ -5,8 +5,8 @@ Issue 14, finding 8: an agent name, tool name, error text or session id holding
 reached the terminal raw through ``sessions list``, ``explain`` and
 ``motifs``, and ``[red]x[/red]`` was read as rich markup (``[/]`` alone
 crashed the command). Every command now prints through
-:class:`reverie.terminal.SafeConsole`, and tables of data are
-:class:`reverie.terminal.DataTable`: control characters show as ``\\x1b``,
+:class:`reverie.cli.terminal.SafeConsole`, and tables of data are
+:class:`reverie.cli.terminal.DataTable`: control characters show as ``\\x1b``,
 markup shows as written.
 """
 
@@ -112,7 +112,7 @@ def test_safe_console_escapes_strings_and_text_and_keeps_styles() -> None:
 
     from rich.text import Text
 
-    from reverie.terminal import DataTable, SafeConsole, printable_text
+    from reverie.cli.terminal import DataTable, SafeConsole, printable_text
 
     out = io.StringIO()
     console = SafeConsole(file=out, width=200, color_system=None)

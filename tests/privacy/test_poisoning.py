@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from reverie.injection import echoes_injection, injected_spans
 from reverie.mine import mine
-from reverie.rulebook import load_rules
+from reverie.redact.injection import echoes_injection, injected_spans
+from reverie.rulebook.rules import load_rules
 from reverie.settings import MineSettings, Settings, TrustSettings
 from reverie.store import open_store
 

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from reverie.cli import app
 from reverie.errors import ConfigError
 from reverie.models import Event, ParsedSession, Session, SourceRef
-from reverie.redact import Redactor, check_file
-from reverie.redact_patterns import BUILTIN_CLASSES, Plan, find_all, iban_ok, luhn_ok
+from reverie.redact.patterns import BUILTIN_CLASSES, Plan, find_all, iban_ok, luhn_ok
+from reverie.redact.redactor import Redactor, check_file
 from reverie.settings import RedactSettings, Settings
 
 KEY = b"0123456789abcdef0123456789abcdef"
@@ -447,7 +447,7 @@ def _claude_code_corpus(path: Path, items: list[tuple[str, str, str]]) -> None:
 def test_ingest_stores_no_planted_value_anywhere_in_the_workspace(
     tmp_path: Path, workspace: Settings
 ) -> None:
-    from reverie.ingest import ingest_paths
+    from reverie.ingest.pipeline import ingest_paths
     from reverie.store import open_store
 
     items = planted()

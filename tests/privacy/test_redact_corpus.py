@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from reverie.redact import Redactor
-from reverie.redact_patterns import Plan, find_all
+from reverie.redact.patterns import Plan, find_all
+from reverie.redact.redactor import Redactor
 
 KEY = b"corpus-test-key-0123456789abcdef"
 CASES: dict[str, list[dict[str, Any]]] = yaml.safe_load(

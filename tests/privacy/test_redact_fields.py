@@ -27,10 +27,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from reverie.forget import erased_only_tokens, forget
-from reverie.ingest import ingest_paths
+from reverie.forget.erase import erased_only_tokens, forget
+from reverie.ingest.pipeline import ingest_paths
 from reverie.models import Event, Outcome, ParsedSession, Session, SourceRef, Usage
-from reverie.redact import Redactor
+from reverie.redact.redactor import Redactor
 from reverie.settings import Settings
 from reverie.store import open_store
 

@@ -23,12 +23,12 @@ import pytest
 import yaml
 
 import reverie
-from reverie import rulebook
-from reverie.distill import TemplateDistiller
 from reverie.errors import InputError
 from reverie.models import Motif
-from reverie.render import render
-from reverie.rulebook import Rule, Scope, load_rule, rule_path
+from reverie.render.prompt import render
+from reverie.rulebook import rules as rulebook
+from reverie.rulebook.distill import TemplateDistiller
+from reverie.rulebook.rules import Rule, Scope, load_rule, rule_path
 from reverie.settings import Settings
 
 SRC = Path(reverie.__file__).parent
@@ -36,8 +36,8 @@ NOW = datetime(2026, 1, 5, tzinfo=UTC)
 
 # (module, call) -> why it is safe. Anything else that starts a process fails the test.
 ALLOWED_PROCESSES = {
-    ("review.py", "subprocess.run"): "`git config user.name` for the reviewer's name: fixed argv",
-    ("store/arcadedb.py", "subprocess.Popen"): "starts the graph server: argv from "
+    ("rulebook/review.py", "subprocess.run"): "`git config user.name` for the reviewer's name: fixed argv",
+    ("testing/arcadedb.py", "subprocess.Popen"): "starts the graph server: argv from "
     "ArcadeDBServer.command() (java, heap, jar path), no transcript text",
 }
 _PROCESS_CALLS = {
@@ -70,11 +70,11 @@ def test_no_process_is_started_outside_the_justified_allow_list() -> None:
                 isinstance(kw.value, ast.Constant) and kw.value.value is False
             )
             assert not shell, f"{mod}: {name}(shell=...)"
-        if (mod, name) == ("review.py", "subprocess.run"):
+        if (mod, name) == ("rulebook/review.py", "subprocess.run"):
             argv = call.args[0]
             assert isinstance(argv, ast.List)
             assert all(isinstance(a, ast.Constant) for a in argv.elts)
-        if (mod, name) == ("store/arcadedb.py", "subprocess.Popen"):
+        if (mod, name) == ("testing/arcadedb.py", "subprocess.Popen"):
             assert ast.unparse(call.args[0]) == "self.command()"
 
 
@@ -85,7 +85,7 @@ def test_yaml_is_only_loaded_safely(tmp_path: Path) -> None:
     for mod, name, call in _calls():
         loaders = [kw for kw in call.keywords if kw.arg in ("Loader", "Dumper")]
         if name in ("yaml.load", "yaml.dump"):  # only with the rule book's safe classes
-            assert mod == "rulebook.py" and [ast.unparse(k.value) for k in loaders] in (
+            assert mod == "rulebook/rules.py" and [ast.unparse(k.value) for k in loaders] in (
                 ["_LOADER"], ["_DUMPER"]
             ), (mod, ast.unparse(call))
         else:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from reverie.rulebook import find_rule, load_rules
+from reverie.rulebook.rules import find_rule, load_rules
 from reverie.settings import Settings
 from reverie.store import open_store
 

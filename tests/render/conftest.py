@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from reverie.audit import AuditLog
+from reverie.audit.log import AuditLog
 from reverie.models import CurationDecision
-from reverie.rulebook import Evidence, HistoryEntry, Rule, Scope
+from reverie.rulebook.rules import Evidence, HistoryEntry, Rule, Scope
 from reverie.settings import Settings
 from reverie.workspace import init_workspace
 
@@ -86,7 +86,7 @@ def ws(tmp_path: Path) -> Settings:
 
 def write_rules(settings: Settings, *rules: Rule) -> None:
     """Write ``rules``, each with a logged decision: a rule file that no logged decision
-    explains is not rendered (issue 14, see reverie.audit_rules)."""
+    explains is not rendered (issue 14, see reverie.audit.rules)."""
     log = AuditLog(settings.state_dir)
     for rule in rules:
         made = CurationDecision(

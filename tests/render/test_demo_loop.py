@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from reverie.demo import run_demo
-from reverie.render_records import RenderLog
-from reverie.rulebook import load_rules
+from reverie.render.records import RenderLog
+from reverie.rulebook.rules import load_rules
 from reverie.settings import load_settings
 
 pytestmark = pytest.mark.slow

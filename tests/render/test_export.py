@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reverie.errors import InputError
-from reverie.export import END, export, splice
-from reverie.render_records import RenderLog
+from reverie.render.export import END, export, splice
+from reverie.render.records import RenderLog
 from reverie.settings import Settings
 
 AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

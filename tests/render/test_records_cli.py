@@ -8,8 +8,8 @@ from typing import Any
 
 from reverie.cli import app
 from reverie.ids import content_hash
-from reverie.render_records import RenderLog
-from reverie.rulebook import find_rule, write_rule
+from reverie.render.records import RenderLog
+from reverie.rulebook.rules import find_rule, write_rule
 from reverie.settings import Settings
 
 

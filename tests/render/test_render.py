@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from reverie.errors import ConfigError
-from reverie.render import RenderContext, render, template_variables
-from reverie.render_records import render_workspace
-from reverie.rulebook import load_rules
+from reverie.render.prompt import RenderContext, render, template_variables
+from reverie.render.records import render_workspace
+from reverie.render.tokens import LocalCounter
+from reverie.rulebook.rules import load_rules
 from reverie.settings import Settings
-from reverie.tokens import LocalCounter
 
 SHIPPED = ["system_prompt", "claude_md", "agents_md", "cursor_rules"]
 GOLDEN = Path(__file__).parent / "golden"

@@ -65,7 +65,7 @@ def test_a_render_template_cannot_run_commands(tmp_path: Path, cli: CliRunner, w
 
 def test_a_template_cannot_change_the_data_it_is_given(tmp_path: Path) -> None:
     from reverie.errors import UnsafeTemplateError
-    from reverie.render import render
+    from reverie.render.prompt import render
 
     path = tmp_path / "mutate.md.j2"
     path.write_text("{{ rules.append(1) }}{{ rules | length }}\n", encoding="utf-8")
@@ -75,9 +75,9 @@ def test_a_template_cannot_change_the_data_it_is_given(tmp_path: Path) -> None:
 
 
 def test_a_distill_prompt_cannot_run_commands(tmp_path: Path) -> None:
-    from reverie.distill import TemplateDistiller
-    from reverie.distill_llm import LLMDistiller
     from reverie.errors import ConfigError, UnsafeTemplateError
+    from reverie.rulebook.distill import TemplateDistiller
+    from reverie.rulebook.distill_llm import LLMDistiller
 
     root = init_workspace(tmp_path / "ws").root
     marker = tmp_path / "PWNED"

@@ -9,10 +9,10 @@ import orjson
 import pytest
 
 from reverie.errors import LLMError
-from reverie.llm_replay import ReplayTransport, replay_client
-from reverie.render_records import render_workspace
+from reverie.render.records import render_workspace
+from reverie.render.tokens import AnthropicCounter, LocalCounter, counter_for, estimate_tokens
 from reverie.settings import Settings
-from reverie.tokens import AnthropicCounter, LocalCounter, counter_for, estimate_tokens
+from reverie.testing.llm_replay import ReplayTransport, replay_client
 
 RECORDINGS = Path(__file__).parent / "recordings"
 MODEL = "claude-sonnet-4-6"

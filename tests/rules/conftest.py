@@ -2,7 +2,7 @@
 
 Real model calls are impossible here: every ``anthropic.Anthropic`` and
 ``openai.OpenAI`` built while a test runs must use a
-:class:`~reverie.llm_replay.ReplayTransport`, or the test fails at once (and
+:class:`~reverie.testing.llm_replay.ReplayTransport`, or the test fails at once (and
 ``ANTHROPIC_API_KEY``, ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` are removed
 by the top conftest).
 """
@@ -18,14 +18,14 @@ import anthropic
 import openai
 import pytest
 
-from reverie.audit import AuditLog
-from reverie.distill import EvidenceItem
-from reverie.dream import DreamPolicy
+from reverie.audit.log import AuditLog
 from reverie.ids import make_id
-from reverie.llm_replay import ReplayTransport
 from reverie.mine.facts import USER_KINDS
 from reverie.mine.fixes import choose_basis
 from reverie.models import Motif
+from reverie.rulebook.distill import EvidenceItem
+from reverie.rulebook.dream import DreamPolicy
+from reverie.testing.llm_replay import ReplayTransport
 
 RECORDINGS = Path(__file__).parent / "recordings"
 T0 = datetime(2026, 2, 12, 14, 22, tzinfo=UTC)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reverie.audit import AuditLog
+from reverie.audit.log import AuditLog
 from reverie.errors import AuditError
 from reverie.models import CurationDecision
 
@@ -66,7 +66,7 @@ def test_edit_with_recomputed_hash_breaks_the_next_link(tmp_path: Path) -> None:
     """Even someone holding the audit key who recomputes an edited entry's hash breaks the
     link to the next entry. (Issue 14: the hash is keyed now, so the test uses the key;
     without it the edited entry itself is reported, see test_audit_chain.py.)"""
-    from reverie.audit import AuditEntry, read_key
+    from reverie.audit.log import AuditEntry, read_key
 
     log = _log(tmp_path)
     lines = _lines(log)

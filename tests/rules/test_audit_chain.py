@@ -18,14 +18,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from reverie.audit import AuditLog
+from reverie.audit.log import AuditLog
 from reverie.cli import app
-from reverie.dream import DreamPolicy, dream
 from reverie.errors import AuditError
 from reverie.ids import make_id
 from reverie.models import CurationDecision
-from reverie.review import review
-from reverie.rulebook import find_rule, load_rules, write_rule
+from reverie.rulebook.dream import DreamPolicy, dream
+from reverie.rulebook.review import review
+from reverie.rulebook.rules import find_rule, load_rules, write_rule
 from reverie.settings import Settings
 from reverie.workspace import init_workspace
 
@@ -153,7 +153,7 @@ def test_a_rewrite_with_the_public_hash_function_is_caught(tmp_path: Path) -> No
 
 
 def test_an_unkeyed_entry_after_keyed_ones_is_named(tmp_path: Path) -> None:
-    from reverie.audit import AuditEntry
+    from reverie.audit.log import AuditEntry
 
     log = _log(tmp_path)
     lines = _lines(log)
@@ -227,7 +227,7 @@ def test_log_deleted_but_key_kept_is_named(tmp_path: Path, mk: Any) -> None:
 def test_an_approval_typed_into_a_rule_file_is_reported_and_not_rendered(
     tmp_path: Path, mk: Any
 ) -> None:
-    from reverie.render_records import render_workspace
+    from reverie.render.records import render_workspace
 
     settings, ids = _workspace(tmp_path, mk)
     rule = find_rule(settings.rules_dir, ids[0])
@@ -303,8 +303,8 @@ def test_a_duplicated_entry_is_named(tmp_path: Path) -> None:
 def test_an_anchor_detects_a_rewrite_by_a_key_holder(tmp_path: Path, mk: Any) -> None:
     """The key holder can rewrite the log so that it verifies; an anchor kept elsewhere
     still tells, and so does a cut back to before the anchor."""
-    from reverie.audit import read_key
-    from reverie.audit_chain import head_mac
+    from reverie.audit.chain import head_mac
+    from reverie.audit.log import read_key
 
     settings, _ = _workspace(tmp_path, mk, n=3)
     runner = CliRunner()
@@ -323,7 +323,7 @@ def test_an_anchor_detects_a_rewrite_by_a_key_holder(tmp_path: Path, mk: Any) ->
     edited = json.loads(lines[1])
     edited["reason"] = "a different story"
     lines[1] = json.dumps(edited)
-    from reverie.audit import AuditEntry
+    from reverie.audit.log import AuditEntry
 
     forged, head = _rechain(
         lines, lambda body: AuditEntry.model_validate({**body, "hash": ""}).compute_hash(key)

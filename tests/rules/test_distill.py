@@ -7,8 +7,13 @@ from pathlib import Path
 import pytest
 from jinja2 import UndefinedError
 
-from reverie.distill import EvidenceItem, OfflineContext, TemplateDistiller, check_untrusted_copy
 from reverie.errors import LLMError
+from reverie.rulebook.distill import (
+    EvidenceItem,
+    OfflineContext,
+    TemplateDistiller,
+    check_untrusted_copy,
+)
 
 
 def test_offline_distiller_is_deterministic(mk) -> None:

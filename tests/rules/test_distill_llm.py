@@ -16,11 +16,11 @@ import anthropic
 import orjson
 import pytest
 
-from reverie.distill import EvidenceItem, template_env
-from reverie.distill_llm import LLMDistiller, anthropic_client, cost_usd
 from reverie.errors import LLMError
-from reverie.llm_replay import ReplayTransport, replay_client
 from reverie.models import Motif
+from reverie.rulebook.distill import EvidenceItem, template_env
+from reverie.rulebook.distill_llm import LLMDistiller, anthropic_client, cost_usd
+from reverie.testing.llm_replay import ReplayTransport, replay_client
 
 RECORDINGS = Path(__file__).parent / "recordings"
 FORMAT_FACTS = {
@@ -199,8 +199,8 @@ def test_dream_records_llm_cost_and_falls_back_when_a_draft_is_rejected(
 ) -> None:
     from datetime import UTC, datetime
 
-    from reverie.dream import DreamPolicy, dream
-    from reverie.rulebook import load_rule
+    from reverie.rulebook.dream import DreamPolicy, dream
+    from reverie.rulebook.rules import load_rule
 
     rules, audit = rules_ws
     distiller, _ = _distiller(tmp_path)

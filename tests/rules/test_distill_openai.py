@@ -18,12 +18,12 @@ import orjson
 import pytest
 
 from reverie.cli.dream import make_distiller
-from reverie.distill import template_env
-from reverie.distill_openai import OpenAIDistiller, openai_client
 from reverie.errors import ConfigError, LLMError
 from reverie.ids import make_id
-from reverie.llm_replay import ReplayTransport
+from reverie.rulebook.distill import template_env
+from reverie.rulebook.distill_openai import OpenAIDistiller, openai_client
 from reverie.settings import CONFIG_NAME, DistillSettings, Settings, load_settings
+from reverie.testing.llm_replay import ReplayTransport
 
 RECORDINGS = Path(__file__).parent / "recordings"
 LOCAL = "http://127.0.0.1:11434/v1"

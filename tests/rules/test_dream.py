@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from reverie.audit import AuditLog
-from reverie.distill import EvidenceItem
-from reverie.dream import DreamPolicy, confidence, dream
+from reverie.audit.log import AuditLog
 from reverie.models import Motif
-from reverie.rulebook import Rule, Scope, load_rule, load_rules, write_rule
+from reverie.rulebook.distill import EvidenceItem
+from reverie.rulebook.dream import DreamPolicy, confidence, dream
+from reverie.rulebook.rules import Rule, Scope, load_rule, load_rules, write_rule
 
 T0 = datetime(2026, 2, 12, 14, 22, tzinfo=UTC)  # make_motif's default last_seen
 NOW = T0 + timedelta(days=1)
@@ -116,7 +116,7 @@ def test_erased_evidence_proposes_retirement(mk, rules_ws, policy) -> None:
 
 
 def _planted(rules: Path, rid: str, directive: str, sessions: list[str]) -> None:
-    from reverie.rulebook import Evidence
+    from reverie.rulebook.rules import Evidence
 
     write_rule(
         rules,

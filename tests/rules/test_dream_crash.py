@@ -1,7 +1,7 @@
 """A dream cycle or a review decision is one recoverable unit (issue 14, finding 4).
 
 The command is killed (``os._exit``, via the ``REVERIE_TEST_CRASH_AT`` hook of
-:mod:`reverie.journal`) at each step of writing; the next command that takes
+:mod:`reverie.audit.journal`) at each step of writing; the next command that takes
 the workspace lock finishes or discards it. Afterwards the log verifies, no id
 is used twice, the state is the whole cycle or none of it, and a rerun of the
 dream is a no-op where the cycle was completed.
@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from reverie.audit import AuditLog
-from reverie.dream import DreamPolicy, DreamReport, dream
-from reverie.rulebook import find_rule
+from reverie.audit.log import AuditLog
+from reverie.rulebook.dream import DreamPolicy, DreamReport, dream
+from reverie.rulebook.rules import find_rule
 from reverie.workspace import init_workspace
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from reverie.audit import AuditLog
-from reverie.dream import DreamPolicy, dream
-from reverie.review import review
-from reverie.rulebook import find_rule, load_rules
+from reverie.audit.log import AuditLog
+from reverie.rulebook.dream import DreamPolicy, dream
+from reverie.rulebook.review import review
+from reverie.rulebook.rules import find_rule, load_rules
 from reverie.workspace import init_workspace
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
@@ -152,7 +152,7 @@ APPROVE = ("review", "approve", "--reason", "checked", "--reviewer", "ana")
 def test_a_command_waits_for_the_lock_then_times_out_with_exit_2(
     proposed: tuple[Path, str],
 ) -> None:
-    from reverie.lock import workspace_lock
+    from reverie.audit.lock import workspace_lock
 
     root, rid = proposed
     with workspace_lock(root / ".reverie", "test holder"):
@@ -172,7 +172,7 @@ def test_a_command_waits_for_the_lock_then_times_out_with_exit_2(
 
 
 def test_a_waiting_review_goes_on_when_the_lock_is_released(proposed: tuple[Path, str]) -> None:
-    from reverie.lock import workspace_lock
+    from reverie.audit.lock import workspace_lock
 
     root, rid = proposed
     with workspace_lock(root / ".reverie", "reverie dream"):
@@ -194,7 +194,7 @@ def test_a_waiting_review_goes_on_when_the_lock_is_released(proposed: tuple[Path
 
 
 def test_the_lock_is_reentrant_and_recovers_once(tmp_path: Path) -> None:
-    from reverie.lock import workspace_lock
+    from reverie.audit.lock import workspace_lock
 
     calls: list[int] = []
     with (
@@ -207,8 +207,8 @@ def test_the_lock_is_reentrant_and_recovers_once(tmp_path: Path) -> None:
 
 
 def test_a_forked_child_does_not_inherit_the_hold(tmp_path: Path) -> None:
+    from reverie.audit.lock import workspace_lock
     from reverie.errors import WorkspaceBusy
-    from reverie.lock import workspace_lock
 
     def child(queue: Any) -> None:
         try:
@@ -226,8 +226,8 @@ def test_a_forked_child_does_not_inherit_the_hold(tmp_path: Path) -> None:
 
 
 def test_the_timeout_comes_from_the_environment_or_the_setting() -> None:
+    from reverie.audit.lock import timeout_from
     from reverie.errors import ConfigError
-    from reverie.lock import timeout_from
 
     assert timeout_from(60.0, {}) == 60.0
     assert timeout_from(60.0, {"REVERIE_LOCK_TIMEOUT": "2.5"}) == 2.5

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from reverie.audit import AuditLog
+from reverie.audit.log import AuditLog
 from reverie.demo import run_demo
 from reverie.mine.facts import FixFacts, names_a_fact
 from reverie.mine.fixes import NOOP_TOOLS
 from reverie.models import Motif
-from reverie.rulebook import Rule, load_rules
+from reverie.rulebook.rules import Rule, load_rules
 from reverie.settings import load_settings
 from reverie.store import open_store
 

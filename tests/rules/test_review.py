@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from reverie.dream import DreamPolicy, dream
 from reverie.errors import ConfigError, InputError
-from reverie.review import resolve_reviewer, review
-from reverie.rulebook import load_rule
+from reverie.rulebook.dream import DreamPolicy, dream
+from reverie.rulebook.review import resolve_reviewer, review
+from reverie.rulebook.rules import load_rule
 from reverie.settings import ReviewSettings, Settings
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)

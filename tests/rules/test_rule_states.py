@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from reverie.audit import AuditLog
+from reverie.audit.log import AuditLog
 from reverie.cli import app
-from reverie.dream import DreamPolicy, confidence, dream
 from reverie.errors import InputError
-from reverie.rulebook import (
+from reverie.rulebook.dream import DreamPolicy, confidence, dream
+from reverie.rulebook.rules import (
     Evidence,
     Flag,
     Rule,
@@ -40,7 +40,7 @@ T0 = datetime(2026, 2, 12, 14, 22, tzinfo=UTC)  # make_motif's default last_seen
 NOW = T0 + timedelta(days=1)
 REPO_RULES = Path(__file__).resolve().parents[2] / "rules"
 DOCKER = "Run `docker login` before `docker push`."
-DREAM_MODULE = importlib.import_module("reverie.dream")  # the package exports the function
+DREAM_MODULE = importlib.import_module("reverie.rulebook.dream")  # the package exports the function
 
 
 def _waiting(rule_id: str = "R-0007", tenant: str = "default", **over: object) -> Rule:

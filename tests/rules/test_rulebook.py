@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reverie.errors import InputError
-from reverie.rulebook import (
+from reverie.rulebook.rules import (
     Rule,
     Scope,
     load_rule,

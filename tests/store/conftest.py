@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from reverie.store.arcadedb import ArcadeDBServer
 from reverie.store.base import GraphStore
 from reverie.store.bolt import BoltStore
 from reverie.store.sqlite import SQLiteStore
+from reverie.testing.arcadedb import ArcadeDBServer
 
 
 @dataclass(frozen=True)

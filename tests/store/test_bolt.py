@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from reverie.errors import ConfigError, StoreError
-from reverie.ingest import ingest_paths
+from reverie.ingest.pipeline import ingest_paths
 from reverie.settings import Settings, StoreSettings
 from reverie.store import open_store
-from reverie.store.arcadedb import free_port
 from reverie.store.bolt import BoltStore, schema_statements
 from reverie.store.sqlite import SQLiteStore
+from reverie.testing.arcadedb import free_port
 
 pytestmark = pytest.mark.bolt
 

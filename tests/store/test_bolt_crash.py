@@ -16,10 +16,10 @@ import pytest
 
 from reverie.errors import StoreError
 from reverie.models import ParsedSession
-from reverie.store.arcadedb import ArcadeDBServer
 from reverie.store.base import SourceState
 from reverie.store.bolt import BoltStore
-from reverie.store.synthetic import synthetic_file
+from reverie.testing.arcadedb import ArcadeDBServer
+from reverie.testing.synthetic import synthetic_file
 
 pytestmark = [pytest.mark.bolt, pytest.mark.slow]
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from reverie.errors import InputError
-from reverie.ingest import ingest_paths
+from reverie.ingest.pipeline import ingest_paths
 from reverie.models import ParsedSession
 from reverie.settings import Settings
 from reverie.store.base import GraphStore
-from reverie.store.synthetic import synthetic_file
+from reverie.testing.synthetic import synthetic_file
 
 
 def _write(store: GraphStore, tenant: str, path: str, **kw: int) -> list[ParsedSession]:
@@ -197,9 +197,9 @@ def test_bad_input_mid_file_keeps_what_was_stored(store: GraphStore, tenant: str
 
 
 def test_erase_clears_content_and_keeps_the_skeleton(store: GraphStore, tenant: str) -> None:
-    from reverie.forget import ErasableStore
+    from reverie.forget.erase import ErasableStore
     from reverie.mine import mine
-    from reverie.mine.planted import write_planted
+    from reverie.testing.planted import write_planted
 
     assert isinstance(store, ErasableStore)
     write_planted(store, tenant, sessions=8, steps=20, seed=5)

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from reverie.cli import app
-from reverie.ingest import ingest_paths
+from reverie.ingest.pipeline import ingest_paths
 from reverie.settings import Settings
 from reverie.store.sqlite import SQLiteStore
 from reverie.workspace import init_workspace

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from reverie.ingest import ingest_paths
+from reverie.ingest.pipeline import ingest_paths
 from reverie.mine import mine
-from reverie.mine.planted import PLANTED, write_planted
 from reverie.settings import Settings, TrustSettings
 from reverie.store.base import GraphStore
 from reverie.store.sqlite import SQLiteStore
+from reverie.testing.planted import PLANTED, write_planted
 
 
 def _planted_names(motifs) -> set[str]:  # type: ignore[no-untyped-def]

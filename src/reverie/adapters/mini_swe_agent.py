@@ -9,7 +9,7 @@ format-error notice (an error result with no call). Source lines are the
 1-based index of the message in ``messages``.
 
 Native id: the instance id (every model reuses it; the session key adds the
-agent and a fingerprint of the run, see :mod:`reverie.provenance`). Agent:
+agent and a fingerprint of the run, see :mod:`reverie.ingest.provenance`). Agent:
 ``mini-swe-agent/<model>``. Outcome: ``report.json`` (SWE-bench harness, ``resolved``) looked up in
 ``../../logs/<instance_id>/report.json`` relative to the trajectory and next to
 it; also ``results.json`` with a ``resolved`` list of instance ids.

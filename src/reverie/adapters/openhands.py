@@ -19,7 +19,7 @@ are skipped. Source lines: the JSONL line of the run, or the 1-based index in
 a replay array.
 
 Native id: the instance id (every model reuses it; the session key adds the
-agent and a fingerprint of the run, see :mod:`reverie.provenance`). Agent:
+agent and a fingerprint of the run, see :mod:`reverie.ingest.provenance`). Agent:
 ``openhands/<agent class>/<model>`` from the run's or its folder's metadata
 (the folder's name when neither is known). Outcome:
 ``test_result.result`` / ``test_result.resolved`` /

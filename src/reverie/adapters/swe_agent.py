@@ -17,7 +17,7 @@ Outcome: a SWE-bench report next to the trajectory (see
 :mod:`reverie.adapters.swebench`); else ``info.exit_status`` as detail only.
 Native id: the instance id (the file name). Every model and every rerun
 reuses it, so the session key also holds the agent and a fingerprint of the
-run (see :mod:`reverie.provenance`); the run folder's name is in ``attrs``.
+run (see :mod:`reverie.ingest.provenance`); the run folder's name is in ``attrs``.
 Agent: ``swe-agent/<model>``, the model read from the data: ``replay_config``
 (1.x), the run folder's ``metadata.yaml`` (``name: SWE-agent + <model>``) or
 ``args.yaml``, else the run folder's name (``<date>_SWE-agent_<model>``, or

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from reverie.audit import AuditLog, AuditReport
-from reverie.audit_rules import unexplained_rules
+from reverie.audit.log import AuditLog, AuditReport
+from reverie.audit.rules import unexplained_rules
 from reverie.cli.common import (
     JsonOpt,
     WorkspaceOpt,
@@ -20,7 +20,7 @@ from reverie.cli.common import (
 )
 from reverie.cli.locking import workspace_locked
 from reverie.errors import AuditError, ReverieError
-from reverie.rulebook import load_rules
+from reverie.rulebook.rules import load_rules
 from reverie.settings import Settings
 
 audit_app = typer.Typer(

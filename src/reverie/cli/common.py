@@ -12,11 +12,11 @@ import orjson
 import typer
 from rich.markup import escape
 
+from reverie.cli.terminal import SafeConsole
 from reverie.errors import ConfigError, InputError, ReverieError
 from reverie.names import check_tenant
 from reverie.settings import Settings, find_workspace, load_settings
 from reverie.store import GraphStore, open_store
-from reverie.terminal import SafeConsole
 
 __all__ = [
     "JsonOpt",
@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 # Every command prints through these: control characters in any printed text show as
-# visible escapes (see reverie.terminal); tables of data are reverie.terminal.DataTable.
+# visible escapes (see reverie.cli.terminal); tables of data are reverie.cli.terminal.DataTable.
 console = SafeConsole()
 err_console = SafeConsole(stderr=True)
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from reverie.audit import AuditLog
+from reverie.audit.log import AuditLog
 from reverie.cli.common import (
     JsonOpt,
     TenantOpt,
@@ -23,16 +23,16 @@ from reverie.cli.common import (
     store_for,
 )
 from reverie.cli.locking import workspace_locked
-from reverie.distill import Distiller, EvidenceItem, TemplateDistiller
-from reverie.dream import DreamPolicy, dream
+from reverie.cli.terminal import DataTable
 from reverie.errors import ReverieError
-from reverie.forget import live_session_ids
+from reverie.forget.erase import live_session_ids
 from reverie.mine import mine
 from reverie.models import Motif
-from reverie.rule_evidence import event_refs, evidence_items, fetch_events
+from reverie.rulebook.distill import Distiller, EvidenceItem, TemplateDistiller
+from reverie.rulebook.dream import DreamPolicy, dream
+from reverie.rulebook.evidence import event_refs, evidence_items, fetch_events
 from reverie.settings import Settings
 from reverie.store.mining_base import MiningStore
-from reverie.terminal import DataTable
 
 
 def current_motifs(
@@ -53,11 +53,11 @@ def current_motifs(
 def make_distiller(settings: Settings) -> Distiller:
     """The ``[distill] provider``: offline templates, Claude, or an OpenAI-compatible server."""
     if settings.distill.provider == "openai":
-        from reverie.distill_openai import OpenAIDistiller
+        from reverie.rulebook.distill_openai import OpenAIDistiller
 
         return OpenAIDistiller.from_settings(settings)
     if settings.distill.provider == "anthropic":
-        from reverie.distill_llm import LLMDistiller, anthropic_client
+        from reverie.rulebook.distill_llm import LLMDistiller, anthropic_client
 
         return LLMDistiller(
             anthropic_client(),

@@ -20,10 +20,10 @@ from reverie.cli.common import (
     resolve,
     store_for,
 )
+from reverie.cli.terminal import DataTable
 from reverie.errors import ConfigError, ReverieError
 from reverie.evaluate import EvalReport, evaluate, parse_window, plot_drift
 from reverie.evaluate.stats import Interval, Rate
-from reverie.terminal import DataTable
 
 SHOWN_WINDOWS = 26
 

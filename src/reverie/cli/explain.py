@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from reverie.audit import AuditLog
+from reverie.audit.log import AuditLog
 from reverie.cli.common import (
     JsonOpt,
     TenantOpt,
@@ -17,9 +17,10 @@ from reverie.cli.common import (
     resolve,
     store_for,
 )
+from reverie.cli.explain_view import render_explanation
 from reverie.errors import ReverieError
-from reverie.explain import explain, render_explanation
-from reverie.rulebook import find_rule
+from reverie.rulebook.explain import explain
+from reverie.rulebook.rules import find_rule
 
 
 def register(app: typer.Typer) -> None:

@@ -20,7 +20,7 @@ from reverie.cli.common import (
 )
 from reverie.cli.render import AgentOpt, BudgetOpt, LocalTokensOpt, token_counter
 from reverie.errors import ReverieError
-from reverie.export import EXPORTS, export
+from reverie.render.export import EXPORTS, export
 
 
 def register(app: typer.Typer) -> None:

@@ -24,7 +24,7 @@ from reverie.cli.common import (
 from reverie.cli.dream import make_distiller
 from reverie.cli.locking import workspace_locked
 from reverie.errors import ReverieError
-from reverie.forget import ErasureReport, forget
+from reverie.forget.erase import ErasureReport, forget
 
 
 def _print(report: ErasureReport) -> None:

@@ -20,10 +20,10 @@ from reverie.cli.common import (
     resolve,
     store_for,
 )
+from reverie.cli.terminal import DataTable
 from reverie.errors import ReverieError
-from reverie.ingest import IngestSummary, default_workers, discover, ingest_paths
+from reverie.ingest.pipeline import IngestSummary, default_workers, discover, ingest_paths
 from reverie.names import check_agent
-from reverie.terminal import DataTable
 
 HELP = """Ingest transcript files and folders (recursively) into the workspace's store.
 

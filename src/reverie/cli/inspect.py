@@ -17,8 +17,8 @@ from reverie.cli.common import (
     resolve,
     store_for,
 )
+from reverie.cli.terminal import DataTable
 from reverie.models import Event
-from reverie.terminal import DataTable
 
 sessions_app = typer.Typer(help="List sessions and show one as a timeline.", no_args_is_help=True)
 

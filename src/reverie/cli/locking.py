@@ -14,10 +14,10 @@ from contextlib import contextmanager
 
 from rich.markup import escape
 
-from reverie.audit import AuditLog
+from reverie.audit.lock import timeout_from
+from reverie.audit.log import AuditLog
 from reverie.cli.common import err_console, fail
 from reverie.errors import ConfigError, WorkspaceBusy
-from reverie.lock import timeout_from
 from reverie.settings import Settings
 
 __all__ = ["workspace_locked"]

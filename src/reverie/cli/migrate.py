@@ -19,12 +19,12 @@ from reverie.cli.common import (
     resolve,
     store_for,
 )
+from reverie.cli.terminal import DataTable
 from reverie.errors import ReverieError
 from reverie.settings import Settings
 from reverie.store import open_store
 from reverie.store.base import GraphStore
 from reverie.store.migrate import MigrationReport, migrate
-from reverie.terminal import DataTable
 
 __all__ = ["register"]
 

@@ -18,11 +18,11 @@ from reverie.cli.common import (
     resolve,
     store_for,
 )
+from reverie.cli.terminal import DataTable
 from reverie.errors import ReverieError
 from reverie.mine import mine
 from reverie.models import Motif
 from reverie.store.mining_base import MiningStore
-from reverie.terminal import DataTable
 
 __all__ = ["motif_json", "register"]
 

@@ -12,8 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from reverie.cli.common import JsonOpt, WorkspaceOpt, console, fail, print_json, resolve
 from reverie.errors import ReverieError
-from reverie.ingest import discover
-from reverie.redact import FileCheck, Redactor, check_file
+from reverie.ingest.pipeline import discover
+from reverie.redact.redactor import FileCheck, Redactor, check_file
 
 HELP = """Show what redaction would replace in transcript files; nothing is stored.
 

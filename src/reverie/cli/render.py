@@ -19,18 +19,18 @@ from reverie.cli.common import (
     print_json,
     resolve,
 )
+from reverie.cli.explain_view import print_render_explanation
+from reverie.cli.terminal import DataTable
 from reverie.errors import ReverieError
-from reverie.render import RenderResult, WithheldRule, load_template, template_variables
-from reverie.render_records import (
+from reverie.render.prompt import RenderResult, WithheldRule, load_template, template_variables
+from reverie.render.records import (
     RenderLog,
     explain_render,
-    print_render_explanation,
     render_and_record,
 )
-from reverie.rulebook import load_rules
+from reverie.render.tokens import TokenCounter, counter_for
+from reverie.rulebook.rules import load_rules
 from reverie.settings import Settings
-from reverie.terminal import DataTable
-from reverie.tokens import TokenCounter, counter_for
 
 AgentOpt = Annotated[
     str | None,
@@ -96,7 +96,7 @@ def _print_vars(template: str | None, prompts_dir: Path) -> None:
         tpl, filename, source = load_template(template, prompts_dir)
         used = meta.find_undeclared_variables(tpl.environment.parse(source))
         console.print(f"template {filename}", soft_wrap=True, highlight=False, markup=False)
-    table = DataTable(title="template variables (reverie.render.RenderContext)")
+    table = DataTable(title="template variables (reverie.render.prompt.RenderContext)")
     for col in ("variable", "type", "description") + (("used",) if used is not None else ()):
         table.add_column(col, overflow="fold")
     for name, kind, description in template_variables():

@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 
-from reverie.audit import AuditLog
+from reverie.audit.log import AuditLog
 from reverie.cli.common import TenantOpt, WorkspaceOpt, console, fail, resolve
 from reverie.cli.locking import workspace_locked
 from reverie.errors import ReverieError
-from reverie.review import Decision, resolve_reviewer, review
+from reverie.rulebook.review import Decision, resolve_reviewer, review
 
 review_app = typer.Typer(
     help="Approve, reject, edit or retire a rule, with a reason; logged and kept in its history.",

@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 
 from reverie.cli.common import JsonOpt, TenantOpt, WorkspaceOpt, console, fail, print_json, resolve
+from reverie.cli.terminal import DataTable
 from reverie.errors import ReverieError
-from reverie.rulebook import RULE_STATUSES, Rule, find_rule, load_rules, render_rule
-from reverie.terminal import DataTable
+from reverie.rulebook.rules import RULE_STATUSES, Rule, find_rule, load_rules, render_rule
 
 rules_app = typer.Typer(help="List and show the rules of the rule book.", no_args_is_help=True)
 

@@ -35,7 +35,7 @@ from reverie.evaluate.profile import Call, FailureRecord
 from reverie.mine.drain import WILDCARD
 from reverie.mine.motifs import NEAR
 from reverie.models import Signature
-from reverie.rulebook import Rule
+from reverie.rulebook.rules import Rule
 
 __all__ = ["Matcher", "RuleTarget", "TemplateIndex", "targets_for", "template_matches"]
 

@@ -33,8 +33,8 @@ from reverie.evaluate.profile import Corpus, FailureRecord, profile_store
 from reverie.evaluate.signatures import assign_with_texts
 from reverie.evaluate.split import SessionKey, split_sessions
 from reverie.evaluate.training import Training, train_rules
-from reverie.render_records import RenderLog
-from reverie.rulebook import Rule, load_rules
+from reverie.render.records import RenderLog
+from reverie.rulebook.rules import Rule, load_rules
 from reverie.settings import Settings
 from reverie.store.mining_base import MiningStore
 

@@ -20,17 +20,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reverie.audit import AuditLog
-from reverie.distill import TemplateDistiller
-from reverie.dream import DreamPolicy, dream
+from reverie.audit.log import AuditLog
 from reverie.evaluate.signatures import assign_with_texts
 from reverie.mine.causes import signature_causes
 from reverie.mine.fixes import fixes_by_signature
 from reverie.mine.motifs import build_motifs
 from reverie.mine.pipeline import signature_raws
 from reverie.models import TRUST_CLASSES, Correction, Failure, Motif, Signature
-from reverie.rule_evidence import event_refs, evidence_items, fetch_events
-from reverie.rulebook import Rule, load_rules
+from reverie.rulebook.distill import TemplateDistiller
+from reverie.rulebook.dream import DreamPolicy, dream
+from reverie.rulebook.evidence import event_refs, evidence_items, fetch_events
+from reverie.rulebook.rules import Rule, load_rules
 from reverie.settings import Settings
 from reverie.store.mining_base import (
     FailureExample,

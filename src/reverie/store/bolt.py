@@ -44,8 +44,8 @@ from neo4j.exceptions import (
 
 from reverie.errors import ConfigError, StoreError
 from reverie.ids import make_id
+from reverie.ingest.provenance import FileRuns, StoredRun, own_part
 from reverie.models import Event, EventKind, Outcome, ParsedSession, Session
-from reverie.provenance import FileRuns, StoredRun, own_part
 from reverie.resources import data_dir
 from reverie.settings import Settings
 from reverie.store.base import SourceState, StoreStats, WriteResult
@@ -310,7 +310,7 @@ class BoltStore(BoltMining, BoltErase):
         return self._write(work, where)
 
     def _stored_runs(self, tenant: str, native_id: str, first: str | None) -> list[StoredRun]:
-        """The runs stored under ``native_id`` (see :class:`~reverie.provenance.FileRuns`);
+        """The runs stored under ``native_id`` (see :class:`~reverie.ingest.provenance.FileRuns`);
         only those that start with the event ``first`` have all their event ids read."""
         rows = self._rows(
             "MATCH (s:Session {tenant: $tenant, native_id: $native}) "

@@ -2,7 +2,7 @@
 
 :class:`BoltErase` is a mixin of :class:`reverie.store.bolt.BoltStore` with
 the same :meth:`erase` the embedded store has (see
-:class:`reverie.forget.ErasableStore`): events keep their ids, kind, role,
+:class:`reverie.forget.erase.ErasableStore`): events keep their ids, kind, role,
 trust, tool name, times, usage and links; their text, tool input, error
 status and exit code are cleared, ``flags`` becomes ``["erased"]`` and
 ``attrs`` holds the tombstone. Sessions lose their task and attrs the same

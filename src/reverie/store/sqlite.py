@@ -22,8 +22,8 @@ import orjson
 
 from reverie.errors import StoreError
 from reverie.ids import make_id
+from reverie.ingest.provenance import FileRuns, StoredRun, own_part
 from reverie.models import Event, EventKind, Outcome, ParsedSession, Session, SourceRef, Usage
-from reverie.provenance import FileRuns, StoredRun, own_part
 from reverie.resources import data_dir
 from reverie.settings import Settings
 from reverie.store.base import SourceState, StoreStats, WriteResult, dumps_payload

@@ -1,0 +1,1 @@
+"""Erasure: sessions' content erased with tombstones, derived files scrubbed."""

@@ -1,0 +1,1 @@
+"""Ingest: transcript files -> adapters -> redaction -> provenance -> the store."""

@@ -1,0 +1,1 @@
+"""Redaction of secrets and personal data, and injection flags, applied at ingest."""

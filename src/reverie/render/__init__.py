@@ -1,0 +1,1 @@
+"""Rendering approved rules into prompt templates, records of renders, export into files."""
