@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test typecheck core-install lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,10 +16,22 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/reverie demo $(if $(SESSIONS),--sessions $(SESSIONS),)
 
-## test: the whole test suite (starts the ArcadeDB Bolt server itself)
+## test: ruff, mypy, the whole test suite (starts the ArcadeDB Bolt server itself),
+## then the core install on its own
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(MAKE) --no-print-directory typecheck
 	$(BIN)/pytest -q
+	$(MAKE) --no-print-directory core-install
+
+## typecheck: mypy over src/reverie (settings: [tool.mypy] in pyproject.toml)
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## core-install: `pip install .` (no extras) in a fresh venv, then init, ingest, motifs,
+## dream, render and eval on a generated corpus (.ci/core-install)
+core-install:
+	PYTHON=$(PYTHON) bash .ci/core-install
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

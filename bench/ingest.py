@@ -23,7 +23,7 @@ from pathlib import Path
 from reverie.ingest.pipeline import default_workers, discover, ingest_paths
 from reverie.store import open_store
 from reverie.synth import write_corpus
-from reverie.workspace import init_workspace
+from reverie.workspace import Workspace, init_workspace
 
 STEPS = 500  # Bash steps per generated session (about 2 events each)
 
@@ -44,7 +44,8 @@ def run(events: int, corpus: Path | None, workdir: Path) -> dict[str, object]:
     rss_before = peak_rss_mb()
     t0 = time.perf_counter()
     workers = default_workers(len(list(discover([corpus]))))
-    summary = ingest_paths(settings, store, [corpus], workers=workers)
+    summary = ingest_paths(Workspace(settings, store=store), settings.tenant, [corpus],
+                           workers=workers)
     seconds = time.perf_counter() - t0
     store.close()
     db_mb = sum(p.stat().st_size for p in settings.db_path.parent.glob("reverie.db*")) / 2**20

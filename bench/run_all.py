@@ -74,18 +74,14 @@ def generate(corpus: Path, events: int) -> dict[str, Any]:
 # -- the stages (each runs in its own process) ----------------------------------------
 def stage_ingest(ws: Path, corpus: Path, sessions: int) -> dict[str, Any]:
     from reverie.ingest.pipeline import default_workers, discover, ingest_paths
-    from reverie.store import open_store
-    from reverie.workspace import init_workspace
+    from reverie.workspace import Workspace, init_workspace
 
     settings = init_workspace(ws)
     toml = ws / "reverie.toml"
     toml.write_text(toml.read_text().replace("auto_approve = false", "auto_approve = true"))
-    store = open_store(settings)
-    try:
+    with Workspace.open(settings) as workspace:
         workers = default_workers(len(list(discover([corpus]))))
-        summary = ingest_paths(settings, store, [corpus], workers=workers)
-    finally:
-        store.close()
+        summary = ingest_paths(workspace, TENANT, [corpus], workers=workers)
     return {"events": summary.events, "sessions": summary.sessions, "workers": workers}
 
 
@@ -129,25 +125,20 @@ def stage_dream(ws: Path, corpus: Path, sessions: int) -> dict[str, Any]:
 
 def stage_render(ws: Path, corpus: Path, sessions: int) -> dict[str, Any]:
     from reverie.render.records import render_and_record
-    from reverie.settings import load_settings
+    from reverie.workspace import Workspace
 
-    settings = load_settings(ws)
-    _, record = render_and_record(settings, "system_prompt", tenant=TENANT, agent=None,
-                                       at=_deployed(sessions))
+    with Workspace.open(ws) as workspace:
+        _, record = render_and_record(workspace, TENANT, "system_prompt", agent=None,
+                                      at=_deployed(sessions))
     return {"rules": len(record.rules), "tokens": record.tokens}
 
 
 def stage_eval(ws: Path, corpus: Path, sessions: int) -> dict[str, Any]:
     from reverie.evaluate import evaluate, plot_drift
-    from reverie.settings import load_settings
-    from reverie.store import open_store
+    from reverie.workspace import Workspace
 
-    settings = load_settings(ws)
-    store = open_store(settings)
-    try:
-        report = evaluate(store, settings, TENANT)  # type: ignore[arg-type]
-    finally:
-        store.close()
+    with Workspace.open(ws) as workspace:
+        report = evaluate(workspace, TENANT)
     ba = report.before_after
     if report.drift is not None and report.drift.windows:
         plot_drift(report.drift, ws / "drift.png", deployed_at=ba.deployed_at if ba else None)

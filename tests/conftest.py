@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from reverie.settings import Settings
 from reverie.store import GraphStore, open_store
-from reverie.workspace import init_workspace
+from reverie.workspace import Workspace, init_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real"
@@ -46,6 +46,12 @@ def store(workspace: Settings) -> Iterator[GraphStore]:
     s = open_store(workspace)
     yield s
     s.close()
+
+
+@pytest.fixture
+def space(workspace: Settings, store: GraphStore) -> Workspace:
+    """``workspace`` and ``store`` as the stages take them: ``stage(space, tenant, ...)``."""
+    return Workspace(workspace, store=store)
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ Sessions come from, in order: the path the user gives; the real public
 transcripts in ``../shared/data/real`` beside the checkout; else a small corpus
 Reverie generates itself (:mod:`reverie.synth`).
 
-The loop: ingest the sessions, run one dream (mining included) with the demo
+The loop: ingest the sessions, run one curation cycle (mining included,
+:func:`reverie.workflow.curate`, as ``reverie dream`` does) with the demo
 workspace's explicit policy (``[dream] auto_approve = true`` for confident,
 trusted rules; never quarantined ones), then export the approved fleet rules
 into the demo workspace's ``CLAUDE.md`` (Reverie's marked section only). Run
@@ -18,20 +19,14 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reverie.audit.log import AuditLog
 from reverie.ingest.pipeline import IngestSummary, ingest_paths
-from reverie.mine import mine
-from reverie.models import Motif
 from reverie.render.export import ExportResult, export
-from reverie.rulebook.distill import EvidenceItem, TemplateDistiller
-from reverie.rulebook.dream import DreamPolicy, dream
-from reverie.rulebook.evidence import event_refs, evidence_items, fetch_events
+from reverie.rulebook.distill import TemplateDistiller
 from reverie.rulebook.rules import Rule, load_rules
 from reverie.settings import CONFIG_NAME, Settings, load_settings
-from reverie.store import open_store
-from reverie.store.mining_base import MiningStore
 from reverie.synth import write_corpus
-from reverie.workspace import init_workspace
+from reverie.workflow import curate
+from reverie.workspace import Workspace, init_workspace
 
 __all__ = ["DemoResult", "find_sessions", "run_demo"]
 
@@ -93,30 +88,6 @@ def _workspace(root: Path) -> Settings:
     return load_settings(root) if settings else settings
 
 
-def _dream(
-    settings: Settings, store: MiningStore, tenant: str, now: datetime
-) -> tuple[int, dict[str, int]]:
-    """Mine the tenant and run one dream with the workspace's policy; (motifs, counts)."""
-    policy = DreamPolicy.from_settings(settings)
-    motifs = mine(store, tenant, settings.mine, settings.trust, min_sessions=policy.min_sessions)
-
-    def evidence_for(motif: Motif) -> list[EvidenceItem]:
-        return evidence_items(motif, fetch_events(store, tenant, event_refs(motif)))
-
-    report = dream(
-        rules_dir=settings.rules_dir,
-        audit=AuditLog(settings.state_dir),
-        tenant=tenant,
-        motifs=motifs,
-        now=now,
-        policy=policy,
-        distiller=TemplateDistiller(settings.root),
-        evidence_for=evidence_for,
-        live_sessions={s.id for s in store.sessions(tenant)},
-    )
-    return report.motifs, report.counts()
-
-
 def _fleet_first(rule: Rule) -> bool:
     return rule.scope.agents != "fleet"
 
@@ -126,17 +97,13 @@ def run_demo(root: Path, sessions: Path | None = None) -> DemoResult:
     settings = _workspace(root)
     source, kind = find_sessions(sessions, root)
     tenant, now = settings.tenant, datetime.now(UTC)
-    store = open_store(settings)
-    try:
-        summary = ingest_paths(settings, store, [source])
-        motifs, counts = _dream(settings, store, tenant, now)
-    finally:
-        store.close()
+    with Workspace.open(settings) as workspace:
+        summary = ingest_paths(workspace, tenant, [source])
+        report = curate(workspace, tenant, now=now, distiller=TemplateDistiller(settings.root))
+        exported = export(workspace, tenant, "claude-md", workspace.root / "CLAUDE.md",
+                          agent=None, at=now)
     rules = load_rules(settings.rules_dir, tenant)
     approved = [r for r in rules if r.status == "approved"]
-    exported = export(
-        settings, "claude-md", settings.root / "CLAUDE.md", tenant=tenant, agent=None, at=now
-    )
     mined = [r for r in approved if not r.seeded]
     scoped = [r for r in approved if r.scope.agents != "fleet"]
     statuses: dict[str, int] = {}
@@ -147,8 +114,8 @@ def run_demo(root: Path, sessions: Path | None = None) -> DemoResult:
         sessions_from=str(source),
         source_kind=kind,
         ingest=summary,
-        motifs=motifs,
-        dream=counts,
+        motifs=report.motifs,
+        dream=report.counts(),
         rules=dict(sorted(statuses.items())),
         approved_fleet=[r.id for r in approved if r.scope.agents == "fleet"],
         approved_agent_scoped=[r.id for r in scoped],

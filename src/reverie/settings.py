@@ -50,7 +50,11 @@ class _Section(BaseModel):
 
 
 class StoreSettings(_Section):
-    kind: Literal["embedded", "neo4j"] = "embedded"
+    kind: str = Field(
+        default="embedded",
+        description="A registered store (an entry point of group reverie.stores: embedded, "
+        "neo4j, or a plugin's); checked when the store is opened.",
+    )
     path: str = ".reverie/reverie.db"
     uri: str | None = Field(default=None, description="Bolt URI, e.g. neo4j://host:7687")
     database: str | None = None

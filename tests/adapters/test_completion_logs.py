@@ -26,6 +26,7 @@ from reverie.ingest.pipeline import ingest_paths
 from reverie.models import Event, Malformed, ParsedSession, Usage
 from reverie.settings import Settings
 from reverie.store import GraphStore
+from reverie.workspace import Workspace
 
 SYSTEM = "You are OpenHands agent, a helpful AI assistant."
 TASK = "Fix the failing test in utils.py."
@@ -228,18 +229,18 @@ def test_each_call_extends_the_previous_one(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("one_by_one", [False, True])
 def test_a_runs_files_are_one_stored_session(
-    tmp_path: Path, workspace: Settings, store: GraphStore, one_by_one: bool
+    tmp_path: Path, workspace: Settings, store: GraphStore, space: Workspace, one_by_one: bool
 ) -> None:
     """Ingested as a folder or file by file (in order), the three calls are one run."""
     paths = write_openhands_run(tmp_path)
     batches = [[p] for p in paths] if one_by_one else [[tmp_path]]
     for batch in batches:
-        summary = ingest_paths(workspace, store, batch)
+        summary = ingest_paths(space, space.tenant, batch)
         assert summary.errors == [] and summary.collisions == []
     last = parse(paths[-1])[0]
     stats = store.stats(workspace.tenant)
     assert (stats.sessions, stats.events) == (1, len(last.events))
-    assert ingest_paths(workspace, store, [tmp_path]).new_events == 0
+    assert ingest_paths(space, space.tenant, [tmp_path]).new_events == 0
 
 
 def test_simulated_function_calling_reads_the_fncall_pair(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from reverie.ingest.pipeline import ingest_paths
 from reverie.models import Event, Malformed, ParsedSession
 from reverie.settings import Settings
 from reverie.store import GraphStore
+from reverie.workspace import Workspace
 
 WEBSHOP_MAPPING = r"""
 messages: conversations
@@ -319,10 +320,10 @@ def test_fenced_commands_with_results_in_the_next_user_message(tmp_path: Path) -
 
 
 def test_fenced_run_ingests_end_to_end(
-    workspace: Settings, store: GraphStore, tmp_path: Path
+    workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path
 ) -> None:
     log, spec = write_lines(tmp_path, FENCED_LINES, FENCED_MAPPING)
-    summary = ingest_paths(workspace, store, [log], fmt="mapping", mapping=spec)
+    summary = ingest_paths(space, space.tenant, [log], fmt="mapping", mapping=spec)
     assert summary.formats == {"mapping": 1} and summary.malformed == [] and summary.errors == []
     assert (summary.sessions, summary.events, summary.outcomes) == (2, 14, 2)
     failed = list(store.events(workspace.tenant, errors_only=True))

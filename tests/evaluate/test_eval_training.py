@@ -15,15 +15,16 @@ from reverie.mine.motifs import build_motifs
 from reverie.mine.signature import assign_signatures
 from reverie.models import TRUST_CLASSES
 from reverie.settings import Settings
+from reverie.workspace import Workspace
 
 
 def _corpus(store: Any, tenant: str = "default") -> Any:
     return profile_store(store, tenant, store.sessions(tenant), store.outcomes(tenant))
 
 
-def test_scratch_mining_gives_the_stores_motifs(workspace: Settings, store: Any,
+def test_scratch_mining_gives_the_stores_motifs(workspace: Settings, store: Any, space: Workspace,
                                                 real_data: Path) -> None:
-    ingest_paths(workspace, store, [real_data / "tau_bench"])
+    ingest_paths(space, space.tenant, [real_data / "tau_bench"])
     expected = mine(store, "default", min_sessions=3, min_agents=2)
     corpus = _corpus(store)
     signatures = assign_signatures("default", corpus.failures)
@@ -41,9 +42,10 @@ def test_scratch_mining_gives_the_stores_motifs(workspace: Settings, store: Any,
     assert scratch.signature_stats("other", {}) == []  # nothing crosses tenants
 
 
-def test_training_rules_never_see_held_out_sessions(workspace: Settings, store: Any,
-                                                    real_data: Path) -> None:
-    ingest_paths(workspace, store, [real_data / "tau_bench"])
+def test_training_rules_never_see_held_out_sessions(
+    workspace: Settings, store: Any, space: Workspace, real_data: Path
+) -> None:
+    ingest_paths(space, space.tenant, [real_data / "tau_bench"])
     corpus = _corpus(store)
     keys = [SessionKey(id=p.id, agent=p.agent, start=p.start, order=p.order)
             for p in corpus.sessions.values()]
@@ -52,7 +54,7 @@ def test_training_rules_never_see_held_out_sessions(workspace: Settings, store: 
     failures = [f for f in corpus.failures if f.session_id in train]
     ids = {f.id for f in failures}
     training = train_rules(
-        store, workspace, "default", failures,
+        space, "default", failures,
         [c for c in corpus.corrections if c.failure_id in ids], corpus.fix_ms,
         {sid: None for sid in train}, train,
     )
@@ -65,12 +67,13 @@ def test_training_rules_never_see_held_out_sessions(workspace: Settings, store: 
     assert store.motifs("default") == []  # the store's mining tables are untouched
 
 
-def test_signatures_from_precomputed_texts_equal_minings(workspace: Settings, store: Any,
-                                                         real_data: Path) -> None:
+def test_signatures_from_precomputed_texts_equal_minings(
+    workspace: Settings, store: Any, space: Workspace, real_data: Path
+) -> None:
     from reverie.evaluate.signatures import assign_with_texts
 
-    ingest_paths(workspace, store, [real_data / "tau_bench"])
-    ingest_paths(workspace, store, [real_data / "claude_code"])
+    ingest_paths(space, space.tenant, [real_data / "tau_bench"])
+    ingest_paths(space, space.tenant, [real_data / "claude_code"])
     corpus = _corpus(store)
     assert len(corpus.texts) == len(corpus.failures) > 50
     ours = assign_with_texts("default", corpus.failures, corpus.texts)

@@ -18,10 +18,12 @@ from reverie.ingest.pipeline import ingest_paths
 from reverie.settings import Settings
 from reverie.store import GraphStore
 from reverie.synth import write_corpus
+from reverie.workspace import Workspace
 
 
 def test_truncated_and_array_lines_are_reported(
-    real_data: Path, workspace: Settings, store: GraphStore, tmp_path: Path, cli: CliRunner
+    real_data: Path, workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path,
+    cli: CliRunner,
 ) -> None:
     lines = (real_data / "claude_code" / "short.jsonl").read_text().splitlines()
     broken = [*lines[:5], lines[5][: len(lines[5]) // 2], *lines[5:9], "[1, 2, 3]", *lines[9:]]
@@ -34,9 +36,7 @@ def test_truncated_and_array_lines_are_reported(
         (6, "invalid JSON"),
         (11, "expected a JSON object, got an array"),
     ]
-    clean = ingest_paths(
-        workspace, store, [real_data / "claude_code" / "short.jsonl"], tenant="clean"
-    )
+    clean = ingest_paths(space, "clean", [real_data / "claude_code" / "short.jsonl"])
     assert summary["events"] == clean.events and summary["sessions"] == 1
 
 

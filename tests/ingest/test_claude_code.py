@@ -8,6 +8,7 @@ from pathlib import Path
 from reverie.ingest.pipeline import ingest_paths
 from reverie.settings import Settings
 from reverie.store import GraphStore
+from reverie.workspace import Workspace
 
 
 def _raw_counts(folder: Path) -> dict[str, int]:
@@ -32,9 +33,11 @@ def _raw_counts(folder: Path) -> dict[str, int]:
     return {"sessions": len(sessions), "tool_calls": len(calls), "tool_errors": len(errors)}
 
 
-def test_real_claude_code_counts(real_data: Path, workspace: Settings, store: GraphStore) -> None:
+def test_real_claude_code_counts(
+    real_data: Path, workspace: Settings, store: GraphStore, space: Workspace
+) -> None:
     folder = real_data / "claude_code"
-    summary = ingest_paths(workspace, store, [folder])
+    summary = ingest_paths(space, space.tenant, [folder])
     raw = _raw_counts(folder)
     stats = store.stats(workspace.tenant)
     assert summary.malformed == [] and summary.errors == []
@@ -45,33 +48,35 @@ def test_real_claude_code_counts(real_data: Path, workspace: Settings, store: Gr
     assert stats.events_by_kind["tool_result"] == stats.tool_calls  # every call answered
 
 
-def test_reingest_is_a_noop(real_data: Path, workspace: Settings, store: GraphStore) -> None:
-    first = ingest_paths(workspace, store, [real_data / "claude_code"])
-    again = ingest_paths(workspace, store, [real_data / "claude_code"])
-    forced = ingest_paths(workspace, store, [real_data / "claude_code"], force=True)
+def test_reingest_is_a_noop(
+    real_data: Path, workspace: Settings, store: GraphStore, space: Workspace
+) -> None:
+    first = ingest_paths(space, space.tenant, [real_data / "claude_code"])
+    again = ingest_paths(space, space.tenant, [real_data / "claude_code"])
+    forced = ingest_paths(space, space.tenant, [real_data / "claude_code"], force=True)
     assert first.new_events == store.stats(workspace.tenant).events > 1000
     assert again.new_events == 0 and again.unchanged_files == 9
     assert forced.new_events == 0 and forced.events == first.events
 
 
 def test_grown_file_adds_only_new_events(
-    real_data: Path, workspace: Settings, store: GraphStore, tmp_path: Path
+    real_data: Path, workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path
 ) -> None:
     lines = (real_data / "claude_code" / "tool_heavy.jsonl").read_bytes().splitlines(True)
     target = tmp_path / "grow.jsonl"
     target.write_bytes(b"".join(lines[:20]))
-    first = ingest_paths(workspace, store, [target])
+    first = ingest_paths(space, space.tenant, [target])
     target.write_bytes(b"".join(lines))
-    second = ingest_paths(workspace, store, [target])
-    whole = ingest_paths(workspace, store, [real_data / "claude_code" / "tool_heavy.jsonl"])
+    second = ingest_paths(space, space.tenant, [target])
+    whole = ingest_paths(space, space.tenant, [real_data / "claude_code" / "tool_heavy.jsonl"])
     assert 0 < first.new_events < whole.events
     assert second.new_events == whole.events - first.events
 
 
 def test_subagents_link_to_parent_and_task_call(
-    real_data: Path, workspace: Settings, store: GraphStore
+    real_data: Path, workspace: Settings, store: GraphStore, space: Workspace
 ) -> None:
-    ingest_paths(workspace, store, [real_data / "claude_code"])
+    ingest_paths(space, space.tenant, [real_data / "claude_code"])
     sessions = {s.native_id: s for s in store.sessions(workspace.tenant)}
     sub = sessions["4d5611e5-241a-462a-8d15-5122611a9569/agent-a2898e3"]
     parent = sessions["4d5611e5-241a-462a-8d15-5122611a9569"]
@@ -83,9 +88,9 @@ def test_subagents_link_to_parent_and_task_call(
 
 
 def test_results_answer_their_calls(
-    real_data: Path, workspace: Settings, store: GraphStore
+    real_data: Path, workspace: Settings, store: GraphStore, space: Workspace
 ) -> None:
-    ingest_paths(workspace, store, [real_data / "claude_code" / "short.jsonl"])
+    ingest_paths(space, space.tenant, [real_data / "claude_code" / "short.jsonl"])
     events = list(store.events(workspace.tenant))
     by_id = {e.id: e for e in events}
     results = [e for e in events if e.kind == "tool_result"]

@@ -27,6 +27,7 @@ from reverie.cli import app
 from reverie.ingest.pipeline import ingest_paths
 from reverie.settings import Settings
 from reverie.store import GraphStore
+from reverie.workspace import Workspace
 
 WRITE_ONLY_PROC_FILE = Path("/proc/sys/vm/drop_caches")
 
@@ -149,13 +150,15 @@ def test_named_hostile_files_are_errors_and_the_rest_is_ingested(
     assert summary["sessions"] == 1 and summary["events"] == 1
 
 
-def test_a_fifo_is_never_opened(workspace: Settings, store: GraphStore, tmp_path: Path) -> None:
+def test_a_fifo_is_never_opened(
+    workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path
+) -> None:
     """Opening a FIFO for reading blocks until a writer comes: the ingest hung forever."""
     runs = tmp_path / "runs"
     runs.mkdir()
     (runs / "good.jsonl").write_text(native("good"))
     with fifo_watch(runs / "pipe.jsonl") as fifo_opened:
-        summary = ingest_paths(workspace, store, [runs])
+        summary = ingest_paths(space, space.tenant, [runs])
     assert fifo_opened == []
     assert [s["reason"] for s in summary.skipped] == [
         "not a regular file but a FIFO (named pipe); only regular files are read"
@@ -164,12 +167,12 @@ def test_a_fifo_is_never_opened(workspace: Settings, store: GraphStore, tmp_path
 
 
 def test_nesting_300_deep_is_set_aside_before_redaction_and_the_store(
-    workspace: Settings, store: GraphStore, tmp_path: Path
+    workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path
 ) -> None:
     """At 300 levels orjson still parses; the id hash and the store used to raise."""
     lines = tmp_path / "lines.jsonl"
     lines.write_text(deep_call("s", 99) + deep_call("s", 300) + native("s"))
-    summary = ingest_paths(workspace, store, [lines])
+    summary = ingest_paths(space, space.tenant, [lines])
     assert [(m.line, m.reason.split(" (")[0]) for m in summary.malformed] == [
         (2, "nested deeper than 100 levels")
     ]
@@ -178,13 +181,13 @@ def test_nesting_300_deep_is_set_aside_before_redaction_and_the_store(
     call = {"id": "c1", "type": "function", "function": {"name": "bash", "arguments": deep}}
     document = tmp_path / "chat.json"
     document.write_text(json.dumps([{"role": "assistant", "tool_calls": [call]}]))
-    summary = ingest_paths(workspace, store, [document], fmt="openai-chat")
+    summary = ingest_paths(space, space.tenant, [document], fmt="openai-chat")
     (error,) = summary.errors
     assert Path(error["file"]).name == "chat.json" and "nested deeper than 100" in error["reason"]
 
 
 def test_a_deep_tool_argument_string_stays_text(
-    workspace: Settings, store: GraphStore, tmp_path: Path
+    workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path
 ) -> None:
     """OpenAI tool arguments are a JSON string; decoded at 300 deep they crashed the store."""
     deep = "[" * 300 + "]" * 300
@@ -196,14 +199,14 @@ def test_a_deep_tool_argument_string_stays_text(
     ]
     path = tmp_path / "chat.json"
     path.write_text(json.dumps(messages))
-    summary = ingest_paths(workspace, store, [path], fmt="openai-chat")
+    summary = ingest_paths(space, space.tenant, [path], fmt="openai-chat")
     assert summary.errors == [] and summary.events == 3
     (tool_call,) = store.events(workspace.tenant, kind="tool_call")
     assert tool_call.tool_input == deep
 
 
 def test_a_50mb_line_is_set_aside_and_memory_stays_flat(
-    workspace: Settings, store: GraphStore, tmp_path: Path
+    workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path
 ) -> None:
     size = 50 * 2**20
     path = tmp_path / "huge.jsonl"
@@ -213,7 +216,7 @@ def test_a_50mb_line_is_set_aside_and_memory_stays_flat(
         fh.write(native("s", "after"))
     tracemalloc.start()
     try:
-        summary = ingest_paths(workspace, store, [path])
+        summary = ingest_paths(space, space.tenant, [path])
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -225,11 +228,11 @@ def test_a_50mb_line_is_set_aside_and_memory_stays_flat(
 
 
 def test_a_string_over_the_field_limit_is_cut_with_a_marker(
-    workspace: Settings, store: GraphStore, tmp_path: Path
+    workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path
 ) -> None:
     path = tmp_path / "long.jsonl"
     path.write_text(native("s", "y" * 3_000_000) + native("s", "short"))
-    summary = ingest_paths(workspace, store, [path])
+    summary = ingest_paths(space, space.tenant, [path])
     assert summary.events == 2 and summary.malformed == []
     texts = [e.text or "" for e in store.events(workspace.tenant)]
     assert texts[1] == "short"
@@ -239,7 +242,8 @@ def test_a_string_over_the_field_limit_is_cut_with_a_marker(
 
 
 def test_an_unexpected_exception_fails_that_file_only(
-    workspace: Settings, store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The last line of defence: whatever a file provokes is its own error, rolled back."""
     import reverie.ingest.pipeline as ingest
@@ -255,7 +259,7 @@ def test_an_unexpected_exception_fails_that_file_only(
         return real_link(tenant, parsed)
 
     monkeypatch.setattr(ingest, "link_session", link)
-    summary = ingest_paths(workspace, store, [bad, good])
+    summary = ingest_paths(space, space.tenant, [bad, good])
     (error,) = summary.errors
     assert Path(error["file"]).name == "bad.jsonl"
     assert "RecursionError" in error["reason"] and "nothing of it was written" in error["reason"]
@@ -272,7 +276,8 @@ REAL_ONE_PER_FORMAT = [
 
 @pytest.mark.parametrize("name", REAL_ONE_PER_FORMAT)
 def test_a_byte_order_mark_is_accepted(
-    name: str, real_data: Path, workspace: Settings, store: GraphStore, tmp_path: Path
+    name: str, real_data: Path, workspace: Settings, store: GraphStore, space: Workspace,
+    tmp_path: Path,
 ) -> None:
     source = real_data / name
     plain, marked = tmp_path / "plain" / source.name, tmp_path / "bom" / source.name
@@ -280,22 +285,22 @@ def test_a_byte_order_mark_is_accepted(
     marked.parent.mkdir()
     plain.write_bytes(source.read_bytes())
     marked.write_bytes(b"\xef\xbb\xbf" + source.read_bytes())
-    with_bom = ingest_paths(workspace, store, [marked], tenant="bom")
-    without = ingest_paths(workspace, store, [plain], tenant="plain")
+    with_bom = ingest_paths(space, "bom", [marked])
+    without = ingest_paths(space, "plain", [plain])
     assert with_bom.errors == [] and with_bom.malformed == without.malformed == []
     assert with_bom.formats == without.formats
     assert (with_bom.sessions, with_bom.events) == (without.sessions, without.events) != (0, 0)
 
 
 def test_a_byte_order_mark_is_accepted_by_mapping_and_neighbour_files(
-    workspace: Settings, store: GraphStore, tmp_path: Path
+    workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path
 ) -> None:
     bom = b"\xef\xbb\xbf"
     mapping = tmp_path / "map.yaml"
     mapping.write_bytes(bom + b"format: json\nrecords: items\nsession_id: c\nrole: r\ncontent: t\n")
     log = tmp_path / "log.json"
     log.write_bytes(bom + json.dumps({"items": [{"c": 1, "r": "user", "t": "hello"}]}).encode())
-    summary = ingest_paths(workspace, store, [log], fmt="mapping", mapping=mapping)
+    summary = ingest_paths(space, space.tenant, [log], fmt="mapping", mapping=mapping)
     assert summary.errors == [] and summary.events == 1
     runs = tmp_path / "openhands"
     runs.mkdir()

@@ -15,7 +15,7 @@ from reverie.redact.redactor import key_path, load_or_create_key
 from reverie.settings import Settings
 from reverie.store import GraphStore, open_store
 from reverie.synth import write_corpus
-from reverie.workspace import init_workspace
+from reverie.workspace import Workspace, init_workspace
 
 
 def _same_store(store: GraphStore, a: str, b: str) -> None:
@@ -26,10 +26,12 @@ def _same_store(store: GraphStore, a: str, b: str) -> None:
     )
 
 
-def test_two_workers_match_one(workspace: Settings, store: GraphStore, tmp_path: Path) -> None:
+def test_two_workers_match_one(
+    workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path
+) -> None:
     corpus = write_corpus(tmp_path / "corpus", sessions=6, steps=20, seed=5)
-    serial = ingest_paths(workspace, store, [tmp_path / "corpus"], tenant="serial", workers=1)
-    parallel = ingest_paths(workspace, store, [tmp_path / "corpus"], tenant="par", workers=2)
+    serial = ingest_paths(space, "serial", [tmp_path / "corpus"], workers=1)
+    parallel = ingest_paths(space, "par", [tmp_path / "corpus"], workers=2)
     assert serial.events == parallel.events == corpus.events
     assert parallel.new_events == corpus.events and parallel.files == 6
     ids = {t: {e.id for e in store.events(t)} for t in ("serial", "par")}
@@ -65,7 +67,8 @@ def test_parallel_ingest_into_fresh_workspaces_every_time(
         settings = init_workspace(tmp_path / f"ws{run}")
         store = open_store(settings)
         try:
-            summary = ingest_paths(settings, store, [tmp_path / "corpus"], workers=2)
+            ws = Workspace(settings, store=store)
+            summary = ingest_paths(ws, ws.tenant, [tmp_path / "corpus"], workers=2)
         finally:
             store.close()
         counts = (summary.files, summary.events, summary.new_events)
@@ -96,20 +99,19 @@ def _corpus(tmp_path: Path) -> tuple[Path, list[Path], int]:
 
 
 def test_a_killed_worker_loses_no_file(
-    workspace: Settings, store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     folder, files, events = _corpus(tmp_path)
     monkeypatch.setenv("REVERIE_TEST_WORKER_EXIT", files[5].name)
     retried = _spy_on_retries(monkeypatch)
     seen: list[Path] = []
-    summary = ingest_paths(
-        workspace, store, [folder], tenant="par", workers=2, on_file=lambda p, _: seen.append(p)
-    )
+    summary = ingest_paths(space, "par", [folder], workers=2, on_file=lambda p, _: seen.append(p))
     assert seen == files
     assert retried[files[5]] == "BrokenProcessPool"
     assert (summary.files, summary.events, summary.new_events) == (24, events, events)
     assert summary.errors == summary.skipped == []
-    ingest_paths(workspace, store, [folder], tenant="serial", workers=1)
+    ingest_paths(space, "serial", [folder], workers=1)
     _same_store(store, "serial", "par")
 
 
@@ -120,13 +122,14 @@ def test_workers_that_cannot_start_lose_no_file(
     retried = _spy_on_retries(monkeypatch)
     unopenable = workspace.store.model_copy(update={"path": "."})  # a folder, not a database
     settings = workspace.model_copy(update={"store": unopenable})
-    summary = ingest_paths(settings, store, [folder], workers=2)
+    summary = ingest_paths(Workspace(settings, store=store), settings.tenant, [folder], workers=2)
     assert (summary.files, summary.events, summary.new_events) == (24, events, events)
     assert list(retried) == files and set(retried.values()) == {"StoreError"}
 
 
 def test_a_file_that_fails_again_is_reported_by_name(
-    workspace: Settings, store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     folder, files, events = _corpus(tmp_path)
     victim = files[5]
@@ -139,7 +142,7 @@ def test_a_file_that_fails_again_is_reported_by_name(
         return ingest_here(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(reverie.ingest.workers, "_ingest_one", fail_on_victim)
-    summary = ingest_paths(workspace, store, [folder], tenant="par", workers=2)
+    summary = ingest_paths(space, "par", [folder], workers=2)
     assert summary.errors == [
         {
             "file": str(victim),
@@ -149,16 +152,16 @@ def test_a_file_that_fails_again_is_reported_by_name(
     ]
     assert summary.files == 23 and summary.skipped == []
     others = [f for f in files if f != victim]
-    serial = ingest_paths(workspace, store, others, tenant="serial", workers=1)
+    serial = ingest_paths(space, "serial", others, workers=1)
     assert summary.events == serial.events < events
     _same_store(store, "serial", "par")
 
 
 def test_a_bad_redaction_key_stops_before_any_worker_starts(
-    workspace: Settings, store: GraphStore, tmp_path: Path
+    workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path
 ) -> None:
     folder, _, _ = _corpus(tmp_path)
     key_path(workspace).parent.mkdir(parents=True, exist_ok=True)
     key_path(workspace).write_text("not a key\n")
     with pytest.raises(ConfigError, match="not a redaction key"):
-        ingest_paths(workspace, store, [folder], workers=2)
+        ingest_paths(space, space.tenant, [folder], workers=2)

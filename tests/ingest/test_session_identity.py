@@ -22,7 +22,7 @@ from reverie.ingest.pipeline import ingest_paths
 from reverie.mine import mine
 from reverie.settings import Settings
 from reverie.store import GraphStore, open_store
-from reverie.workspace import init_workspace
+from reverie.workspace import Workspace, init_workspace
 
 MULTI = "swe_agent_multimodel"
 
@@ -94,33 +94,33 @@ def _check_store(store: GraphStore, tenant: str, raw: list[dict], agents: set[st
 
 
 def test_multimodel_folder_is_75_sessions_of_5_models(
-    real_data: Path, workspace: Settings, store: GraphStore, raw: list[dict]
+    real_data: Path, workspace: Settings, store: GraphStore, space: Workspace, raw: list[dict]
 ) -> None:
-    summary = ingest_paths(workspace, store, [real_data / MULTI], workers=1)
+    summary = ingest_paths(space, space.tenant, [real_data / MULTI], workers=1)
     assert summary.sessions == 75 and summary.new_events == summary.events
     assert summary.formats == {"swe-agent": 75, "outcome-report": 5}
     assert summary.skipped == [] and summary.errors == [] and summary.collisions == []
     _check_store(store, workspace.tenant, raw, {f"swe-agent/{r['model']}" for r in raw})
-    again = ingest_paths(workspace, store, [real_data / MULTI], workers=1, force=True)
+    again = ingest_paths(space, space.tenant, [real_data / MULTI], workers=1, force=True)
     assert again.new_events == 0 and again.collisions == []
     assert store.stats(workspace.tenant).sessions == 75
 
 
 def test_multimodel_model_by_model_with_agent(
-    real_data: Path, workspace: Settings, store: GraphStore, raw: list[dict]
+    real_data: Path, workspace: Settings, store: GraphStore, space: Workspace, raw: list[dict]
 ) -> None:
     for run_dir in sorted(p for p in (real_data / MULTI).iterdir() if p.is_dir()):
         agent = run_dir.name.split("SWE-agent_", 1)[1]
-        summary = ingest_paths(workspace, store, [run_dir], agent=agent, workers=1)
+        summary = ingest_paths(space, space.tenant, [run_dir], agent=agent, workers=1)
         assert summary.sessions == 15 and summary.new_events == summary.events
     agents = {r["folder"].split("SWE-agent_", 1)[1] for r in raw}
     _check_store(store, workspace.tenant, raw, agents)
 
 
 def test_missing_jdk_motif_spans_all_five_models(
-    real_data: Path, workspace: Settings, store: GraphStore, raw: list[dict]
+    real_data: Path, workspace: Settings, store: GraphStore, space: Workspace, raw: list[dict]
 ) -> None:
-    ingest_paths(workspace, store, [real_data / MULTI], workers=1)
+    ingest_paths(space, space.tenant, [real_data / MULTI], workers=1)
     motifs = mine(store, workspace.tenant, min_sessions=2)
     jdk = [m for m in motifs if (m.cause or {}).get("group") == "java"]
     expected = [r for r in raw if r["javac"]]
@@ -133,32 +133,34 @@ def test_missing_jdk_motif_spans_all_five_models(
 
 
 def test_outcome_report_arriving_after_its_runs(
-    real_data: Path, workspace: Settings, store: GraphStore, tmp_path: Path, raw: list[dict]
+    real_data: Path, workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path,
+    raw: list[dict],
 ) -> None:
     source = real_data / MULTI / "20240825_SWE-agent_gpt-4o-2024-05-13"
     run = tmp_path / source.name
     shutil.copytree(source / "trajs", run / "trajs")
     shutil.copy(source / "metadata.yaml", run / "metadata.yaml")
-    first = ingest_paths(workspace, store, [run], workers=1)
+    first = ingest_paths(space, space.tenant, [run], workers=1)
     assert first.sessions == 15
     before = store.outcomes(workspace.tenant)
     assert all(o.success is None for o in before.values())  # exit status only
     (run / "results").mkdir()
     shutil.copy(source / "results" / "results.json", run / "results" / "results.json")
-    second = ingest_paths(workspace, store, [run], workers=1)
+    second = ingest_paths(space, space.tenant, [run], workers=1)
     assert second.formats == {"swe-agent": 15, "outcome-report": 1}
     assert second.unchanged_files == 15 and second.outcomes == 15
     after = {s.native_id: store.outcomes(workspace.tenant)[s.id].success
              for s in store.sessions(workspace.tenant)}
     mine_raw = {r["instance"]: r["success"] for r in raw if r["folder"] == source.name}
     assert after == mine_raw
-    third = ingest_paths(workspace, store, [run], workers=1)
+    third = ingest_paths(space, space.tenant, [run], workers=1)
     assert third.unchanged_files == 16 and third.outcomes == 0
 
 
 
 def test_outcomes_attach_where_the_stored_paths_were_redacted(
-    real_data: Path, workspace: Settings, store: GraphStore, tmp_path: Path, raw: list[dict]
+    real_data: Path, workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path,
+    raw: list[dict],
 ) -> None:
     """A run under a folder named for a person: the stored paths hold a placeholder, and the
     report (ingested later) is matched to its runs in that form, never stored raw."""
@@ -166,27 +168,27 @@ def test_outcomes_attach_where_the_stored_paths_were_redacted(
     run = tmp_path / "ana.lopez@example.com" / source.name
     shutil.copytree(source / "trajs", run / "trajs")
     shutil.copy(source / "metadata.yaml", run / "metadata.yaml")
-    ingest_paths(workspace, store, [run], workers=1)
+    ingest_paths(space, space.tenant, [run], workers=1)
     (run / "results").mkdir()
     shutil.copy(source / "results" / "results.json", run / "results" / "results.json")
-    second = ingest_paths(workspace, store, [run], workers=1)
+    second = ingest_paths(space, space.tenant, [run], workers=1)
     assert second.outcomes == 15
     outcomes = store.outcomes(workspace.tenant)
     assert {s.native_id: outcomes[s.id].success for s in store.sessions(workspace.tenant)} == {
         r["instance"]: r["success"] for r in raw if r["folder"] == source.name}
     assert all("ana.lopez" not in (o.source.file if o.source else "") for o in outcomes.values())
     assert "ana.lopez" not in "".join(s.source_file for s in store.sessions(workspace.tenant))
-    assert ingest_paths(workspace, store, [run], workers=1).unchanged_files == 16
+    assert ingest_paths(space, space.tenant, [run], workers=1).unchanged_files == 16
 
 def test_report_of_another_run_folder_is_not_attached(
-    real_data: Path, workspace: Settings, store: GraphStore, tmp_path: Path
+    real_data: Path, workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path
 ) -> None:
     a = real_data / MULTI / "20240825_SWE-agent_deepseek-coder-v2"
-    ingest_paths(workspace, store, [a / "trajs"], workers=1)
+    ingest_paths(space, space.tenant, [a / "trajs"], workers=1)
     other = tmp_path / "elsewhere" / "results"
     other.mkdir(parents=True)
     shutil.copy(a / "results" / "results.json", other / "results.json")
-    summary = ingest_paths(workspace, store, [other], workers=1)
+    summary = ingest_paths(space, space.tenant, [other], workers=1)
     assert summary.formats == {"outcome-report": 1} and summary.outcomes == 0
 
 
@@ -244,7 +246,8 @@ def test_two_runs_with_one_native_id_never_share(
             else:
                 _native(path, "task-1", "bot", steps)
             files.append(path)
-        first = ingest_paths(settings, store, files, agent="bot", workers=1)
+        ws = Workspace(settings, store=store)
+        first = ingest_paths(ws, ws.tenant, files, agent="bot", workers=1)
         sessions = store.sessions(settings.tenant)
         assert first.sessions == 2 and len(sessions) == 2
         assert {(s.native_id, s.agent) for s in sessions} == {("task-1", "bot")}
@@ -254,7 +257,7 @@ def test_two_runs_with_one_native_id_never_share(
         preamble = 2 if layout == "swe" else 0  # system prompt and task
         lengths = sorted(sum(e.session_id == s.id for e in events) for s in sessions)
         assert lengths == sorted(preamble + 2 * len(steps) for steps in (a, b))
-        again = ingest_paths(settings, store, files, agent="bot", workers=1, force=True)
+        again = ingest_paths(ws, ws.tenant, files, agent="bot", workers=1, force=True)
         assert again.new_events == 0 and again.collisions == []
         assert store.stats(settings.tenant).sessions == 2
     finally:
@@ -262,32 +265,32 @@ def test_two_runs_with_one_native_id_never_share(
 
 
 def test_grown_file_keeps_its_session_and_a_copy_is_the_same_session(
-    workspace: Settings, store: GraphStore, tmp_path: Path
+    workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path
 ) -> None:
     log = tmp_path / "log.jsonl"
     _native(log, "task-1", "bot", [("ls", "ok")])  # one call, one result
-    first = ingest_paths(workspace, store, [log], workers=1)
+    first = ingest_paths(space, space.tenant, [log], workers=1)
     [session] = store.sessions(workspace.tenant)
     _native(log, "task-1", "bot", [("ls", "ok"), ("pytest -x", "1 failed"), ("make", "ok")])
-    grown = ingest_paths(workspace, store, [log], workers=1)
+    grown = ingest_paths(space, space.tenant, [log], workers=1)
     assert grown.new_events == 4 and first.new_events == 2
     assert [s.id for s in store.sessions(workspace.tenant)] == [session.id]
     copy = tmp_path / "copy" / "log.jsonl"
     copy.parent.mkdir()
     shutil.copy(log, copy)
-    copied = ingest_paths(workspace, store, [copy], workers=1)
+    copied = ingest_paths(space, space.tenant, [copy], workers=1)
     assert copied.new_events == 0 and copied.sessions == 1
     assert [s.id for s in store.sessions(workspace.tenant)] == [session.id]
 
 
 def test_rewritten_file_with_another_run_is_a_new_session(
-    workspace: Settings, store: GraphStore, tmp_path: Path
+    workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path
 ) -> None:
     log = tmp_path / "log.jsonl"
     _native(log, "task-1", "bot", [("ls", "ok"), ("make", "ok")])
-    ingest_paths(workspace, store, [log], workers=1)
+    ingest_paths(space, space.tenant, [log], workers=1)
     _native(log, "task-1", "bot", [("ls", "ok"), ("pytest -x", "1 failed")])
-    again = ingest_paths(workspace, store, [log], workers=1)
+    again = ingest_paths(space, space.tenant, [log], workers=1)
     assert again.new_events == 4  # a different run: all its events are its own
     assert len(store.sessions(workspace.tenant)) == 2
 
@@ -301,7 +304,7 @@ def _claude_line(session: str, uuid: str, parent: str | None, text: str) -> dict
 
 
 def test_two_files_claiming_one_run_unique_id_are_a_collision(
-    workspace: Settings, store: GraphStore, tmp_path: Path
+    workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path
 ) -> None:
     sid = "0b5cbd52-8a5e-4d6f-9c8e-2f1a3b4c5d6e"
     a, b = tmp_path / "a" / f"{sid}.jsonl", tmp_path / "b" / f"{sid}.jsonl"
@@ -310,14 +313,14 @@ def test_two_files_claiming_one_run_unique_id_are_a_collision(
         lines = [_claude_line(sid, uuids[0], None, "hello"),
                  _claude_line(sid, uuids[1], uuids[0], "fix the test")]
         path.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    first = ingest_paths(workspace, store, [a], workers=1)
-    second = ingest_paths(workspace, store, [b], workers=1)
+    first = ingest_paths(space, space.tenant, [a], workers=1)
+    second = ingest_paths(space, space.tenant, [b], workers=1)
     assert first.collisions == []
     [collision] = second.collisions
     assert collision["native_id"] == sid and collision["existing_file"] == str(a.resolve())
     assert second.new_events == 2
     sessions = store.sessions(workspace.tenant)
     assert len(sessions) == 2 and collision["new_id"] in {s.id for s in sessions}
-    again = ingest_paths(workspace, store, [b], workers=1, force=True)
+    again = ingest_paths(space, space.tenant, [b], workers=1, force=True)
     assert again.new_events == 0 and again.collisions == []
     assert store.find_session(workspace.tenant, sid) is None  # two runs: ambiguous

@@ -23,6 +23,7 @@ from reverie.mine.facts import Cause
 from reverie.mine.motifs import motif_id
 from reverie.models import Event, ParsedSession, Session, SourceRef
 from reverie.store.base import SourceState
+from reverie.workspace import Workspace
 
 MULTI = "swe_agent_multimodel"
 JDK_LINE = re.compile(
@@ -267,7 +268,8 @@ def test_missing_jdk_in_the_multimodel_sample_is_one_motif(real_data, workspace,
     runs, raw_jdk = _raw_jdk_runs(real_data / MULTI)
     assert len(runs) == 75 and len(raw_jdk) == 46
     assert len({model for model, _ in raw_jdk}) == 5
-    ingest_paths(workspace, store, [real_data / MULTI], workers=1)
+    space = Workspace(workspace, store=store)
+    ingest_paths(space, space.tenant, [real_data / MULTI], workers=1)
     motifs = mine(store, workspace.tenant, min_sessions=2)
     jdk = [m for m in motifs if m.cause and m.cause.get("group") == "java"]
     assert len(jdk) == 1  # today: one per program (javac, java, mvn, gradlew, mvnw, ...)

@@ -22,7 +22,7 @@ from reverie.mine import detect_session
 from reverie.models import Failure
 from reverie.store import open_store
 from reverie.store.mining_base import MiningEvent
-from reverie.workspace import init_workspace
+from reverie.workspace import Workspace, init_workspace
 
 Mined = tuple[list[MiningEvent], list[Failure]]
 
@@ -37,7 +37,7 @@ def mined(tmp_path_factory, real_data: Path) -> Callable[[str], Mined]:
             ws = init_workspace(tmp_path_factory.mktemp(folder) / "ws")
             store = open_store(ws)
             try:
-                summary = ingest_paths(ws, store, [real_data / folder])
+                summary = ingest_paths(Workspace(ws, store=store), ws.tenant, [real_data / folder])
                 assert not summary.errors
                 events = list(store.failure_candidates(ws.tenant))
             finally:

@@ -10,6 +10,7 @@ from reverie.ingest.pipeline import ingest_paths
 from reverie.mine import mine
 from reverie.models import Motif
 from reverie.testing.planted import AGENTS, NEAR_MISS, PLANTED, Planted, write_planted
+from reverie.workspace import Workspace
 
 
 def _matches(m: Motif, p: Planted) -> bool:
@@ -78,7 +79,8 @@ def test_tenants_do_not_see_each_others_failures(store):
 
 @pytest.fixture
 def claude_store(workspace, store, real_data):
-    summary = ingest_paths(workspace, store, [real_data / "claude_code"])
+    space = Workspace(workspace, store=store)
+    summary = ingest_paths(space, space.tenant, [real_data / "claude_code"])
     assert summary.sessions >= 5 and not summary.errors
     return store
 

@@ -16,7 +16,7 @@ from reverie.mine.normalize import decisive_lines, humanize, mask, signature_val
 from reverie.mine.signature import signature_source
 from reverie.models import Failure, Signature
 from reverie.store import open_store
-from reverie.workspace import init_workspace
+from reverie.workspace import Workspace, init_workspace
 
 PLACEHOLDER = re.compile(r"<(?:PATH|STR|NUM|ID|HEX|URL|TIME|\*)>")
 FOLDERS = ("claude_code", "mini_swe_agent", "openhands", "swe_agent", "swe_agent_multimodel",
@@ -108,7 +108,7 @@ def real_signatures(tmp_path_factory, real_data: Path) -> dict[str, list[tuple[S
         ws = init_workspace(tmp_path_factory.mktemp(folder) / "ws")
         store = open_store(ws)
         try:
-            ingest_paths(ws, store, [real_data / folder])
+            ingest_paths(Workspace(ws, store=store), ws.tenant, [real_data / folder])
             events = list(store.failure_candidates(ws.tenant))
         finally:
             store.close()

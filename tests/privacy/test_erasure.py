@@ -25,6 +25,7 @@ from reverie.forget.erase import forget, live_session_ids
 from reverie.rulebook.rules import load_rule, load_rules
 from reverie.settings import Settings
 from reverie.store import GraphStore, open_store
+from reverie.workspace import Workspace
 
 MARKER = "QUOKKA-7f3a9c1e-MARKER"
 NPM_ERROR = "npm ERR! Error: Cannot find module 'left-pad'\nRequire stack:\n- /app/index.js"
@@ -167,33 +168,34 @@ def test_forget_by_agent_and_source_and_errors(tmp_path: Path, workspace: Settin
 
     store = open_store(workspace)
     try:
-        ingest_paths(workspace, store, [tmp_path / "corpus"])
+        ws = Workspace(workspace, store=store)
+        ingest_paths(ws, ws.tenant, [tmp_path / "corpus"])
         from datetime import UTC, datetime
 
         now = datetime(2026, 2, 1, tzinfo=UTC)
-        dry = forget(workspace, store, "default", agent="beta", now=now, dry_run=True)
+        dry = forget(ws, "default", agent="beta", now=now, dry_run=True)
         assert len(dry.sessions) == 2 and dry.audit_seq is None
         assert all(s.task for s in store.sessions("default"))  # dry run changed nothing
         src = tmp_path / "corpus" / "alpha" / f"{ids['a2']}.jsonl"
-        by_source = forget(workspace, store, "default", source=str(src), now=now)
+        by_source = forget(ws, "default", source=str(src), now=now)
         assert len(by_source.sessions) == 1
         assert store.find_session("default", ids["a2"]).task is None
-        by_agent = forget(workspace, store, "default", agent="beta", now=now)
+        by_agent = forget(ws, "default", agent="beta", now=now)
         assert by_agent.agents == ["beta"] and len(by_agent.sessions) == 2
         from reverie.errors import InputError
 
         for kwargs in ({}, {"agent": "nobody"}, {"sessions": ["no-such-session"]}):
             with pytest.raises(InputError):
-                forget(workspace, store, "default", now=now, **kwargs)
+                forget(ws, "default", now=now, **kwargs)
         with pytest.raises(InputError):  # another tenant sees none of these sessions
-            forget(workspace, store, "other", sessions=[ids["a1"]], now=now)
+            forget(ws, "other", sessions=[ids["a1"]], now=now)
     finally:
         store.close()
     assert load_rules(workspace.rules_dir, "default")
 
 
 def test_reingesting_a_forgotten_file_does_not_bring_it_back(
-    real_data: Path, workspace: Settings, store: GraphStore, tmp_path: Path
+    real_data: Path, workspace: Settings, store: GraphStore, space: Workspace, tmp_path: Path
 ) -> None:
     from datetime import UTC, datetime
 
@@ -201,11 +203,10 @@ def test_reingesting_a_forgotten_file_does_not_bring_it_back(
 
     path = tmp_path / "short.jsonl"
     path.write_bytes((real_data / "claude_code" / "short.jsonl").read_bytes())
-    ingest_paths(workspace, store, [path])
+    ingest_paths(space, space.tenant, [path])
     session = store.sessions(workspace.tenant)[0]
-    forget(workspace, store, workspace.tenant, sessions=[session.id], reason="test",
-           now=datetime.now(UTC))
-    again = ingest_paths(workspace, store, [path], force=True)
+    forget(space, space.tenant, sessions=[session.id], reason="test", now=datetime.now(UTC))
+    again = ingest_paths(space, space.tenant, [path], force=True)
     assert again.new_events == 0
     restored = store.find_session(workspace.tenant, session.id)
     assert restored is not None and restored.task is None

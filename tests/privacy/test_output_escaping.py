@@ -103,7 +103,7 @@ def test_no_raw_control_sequence_reaches_the_terminal(
 def test_an_error_message_is_escaped_once(workspace: Settings, cli: CliRunner, wide: None) -> None:
     """``[bold]`` in a message prints as written: not as markup, not as ``\\[bold]``."""
     result = cli.invoke(app, ["rules", "show", "R-[bold]x[/]", "-w", str(workspace.root)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "'R-[bold]x[/]' is not a rule id" in result.stderr
 
 

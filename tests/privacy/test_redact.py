@@ -25,6 +25,7 @@ from reverie.models import Event, ParsedSession, Session, SourceRef
 from reverie.redact.patterns import BUILTIN_CLASSES, Plan, find_all, iban_ok, luhn_ok
 from reverie.redact.redactor import Redactor, check_file
 from reverie.settings import RedactSettings, Settings
+from reverie.workspace import Workspace
 
 KEY = b"0123456789abcdef0123456789abcdef"
 CLAUDE = "claude_code"
@@ -455,7 +456,7 @@ def test_ingest_stores_no_planted_value_anywhere_in_the_workspace(
     _claude_code_corpus(corpus, items)
     store = open_store(workspace)
     try:
-        summary = ingest_paths(workspace, store, [corpus])
+        summary = ingest_paths(Workspace(workspace, store=store), workspace.tenant, [corpus])
     finally:
         store.close()
     assert summary.events >= 3 * len(items) and not summary.errors

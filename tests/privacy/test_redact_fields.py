@@ -33,6 +33,7 @@ from reverie.models import Event, Outcome, ParsedSession, Session, SourceRef, Us
 from reverie.redact.redactor import Redactor
 from reverie.settings import Settings
 from reverie.store import open_store
+from reverie.workspace import Workspace
 
 KEY = b"fields-test-key-0123456789abcdef"
 # the ids provenance computes (hashes of already redacted values), never content
@@ -250,9 +251,10 @@ def test_ingest_stores_no_planted_value_in_any_field_and_reingest_is_a_noop(
     path = _native_file(tmp_path / EMAIL_DIR)
     store = open_store(workspace)
     try:
-        first = ingest_paths(workspace, store, [path])
-        again = ingest_paths(workspace, store, [path], force=True)
-        unchanged = ingest_paths(workspace, store, [path])
+        ws = Workspace(workspace, store=store)
+        first = ingest_paths(ws, ws.tenant, [path])
+        again = ingest_paths(ws, ws.tenant, [path], force=True)
+        unchanged = ingest_paths(ws, ws.tenant, [path])
     finally:
         store.close()
     assert not first.errors and first.sessions == 2 and first.new_events == 4
@@ -284,13 +286,12 @@ def test_forget_finds_sessions_by_the_raw_values_the_user_knows(
     path = _native_file(tmp_path / EMAIL_DIR)
     store = open_store(workspace)
     try:
-        ingest_paths(workspace, store, [path])
+        ws = Workspace(workspace, store=store)
+        ingest_paths(ws, ws.tenant, [path])
         now = datetime(2026, 5, 14, tzinfo=UTC)
-        by_agent = forget(workspace, store, workspace.tenant, agent=AGENT, now=now, dry_run=True)
-        by_id = forget(workspace, store, workspace.tenant, sessions=[NATIVE], now=now,
-                       dry_run=True)  # fmt: skip
-        by_path = forget(workspace, store, workspace.tenant, source=str(path), now=now,
-                         dry_run=True)  # fmt: skip
+        by_agent = forget(ws, ws.tenant, agent=AGENT, now=now, dry_run=True)
+        by_id = forget(ws, ws.tenant, sessions=[NATIVE], now=now, dry_run=True)
+        by_path = forget(ws, ws.tenant, source=str(path), now=now, dry_run=True)
     finally:
         store.close()
     assert len(by_agent.sessions) == 2 and len(by_path.sessions) == 2
@@ -312,7 +313,7 @@ def test_forget_scrubs_derived_files_of_the_outcome_text_it_erases(
     path.write_text("".join(json.dumps({"reverie": 1, **r}) + "\n" for r in rows))
     store = open_store(workspace)
     try:
-        ingest_paths(workspace, store, [path])
+        ingest_paths(Workspace(workspace, store=store), workspace.tenant, [path])
         sessions = store.sessions(workspace.tenant)
         tokens = erased_only_tokens(store, workspace.tenant, sessions, workspace)
     finally:

@@ -36,7 +36,8 @@ NOW = datetime(2026, 1, 5, tzinfo=UTC)
 
 # (module, call) -> why it is safe. Anything else that starts a process fails the test.
 ALLOWED_PROCESSES = {
-    ("rulebook/review.py", "subprocess.run"): "`git config user.name` for the reviewer's name: fixed argv",
+    ("rulebook/review.py", "subprocess.run"): "`git config user.name` for the reviewer's "
+    "name: fixed argv",
     ("testing/arcadedb.py", "subprocess.Popen"): "starts the graph server: argv from "
     "ArcadeDBServer.command() (java, heap, jar path), no transcript text",
 }
@@ -181,6 +182,6 @@ def test_cli_refuses_rule_ids_that_leave_the_rules_folder(
         ("review", "approve", bad, "--reason", "r", "--reviewer", "me"),
         ("review", "edit", bad, "--reason", "r", "--reviewer", "me", "--directive", "Run it."),
     ):
-        kit.run_cli(cli, *args, *w, code=1)
+        kit.run_cli(cli, *args, *w, code=2)
     assert outside.read_text() == "---\nid: R-0001\n---\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ws", "x.md"]

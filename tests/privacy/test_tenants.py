@@ -128,7 +128,7 @@ def test_rule_files_carry_their_tenant_and_other_tenants_rules_are_invisible(
             find_rule(ws / "rules", rid, tenant="a")
         for args in (("rules", "show", rid), ("explain", rid), ("review", "approve", rid)):
             extra = ("--reason", "x", "--reviewer", "r") if args[0] == "review" else ()
-            kit.run_cli(cli, *args, "-t", "a", *w, *extra, code=1)
+            kit.run_cli(cli, *args, "-t", "a", *w, *extra, code=2)
 
 
 def test_render_and_explain_of_a_show_nothing_of_b(two_tenants, kit, cli) -> None:
@@ -146,7 +146,7 @@ def test_render_and_explain_of_a_show_nothing_of_b(two_tenants, kit, cli) -> Non
         text = kit.run_cli(cli, "explain", rid, "-t", "a", *w, "--json")
         assert MARKER_B not in text and not any(s in text for s in sessions_b)
     b_hash = out["b"]["render_json"]["record"]["hash"]
-    kit.run_cli(cli, "explain", "--render", b_hash, "-t", "a", *w, code=1)
+    kit.run_cli(cli, "explain", "--render", b_hash, "-t", "a", *w, code=2)
     kit.run_cli(cli, "explain", "--render", b_hash, "-t", "b", *w)
 
 

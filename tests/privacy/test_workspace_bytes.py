@@ -19,6 +19,7 @@ from pathlib import Path
 from reverie.ingest.pipeline import ingest_paths
 from reverie.settings import Settings, load_settings
 from reverie.store import open_store
+from reverie.workspace import Workspace
 
 CONTROL = "CONTROL-PLAIN-77aa0e"
 
@@ -72,7 +73,7 @@ def test_no_planted_value_in_any_workspace_file(
     settings = load_settings(ws)
     store = open_store(settings)
     try:
-        summary = ingest_paths(settings, store, [corpus])
+        summary = ingest_paths(Workspace(settings, store=store), settings.tenant, [corpus])
         assert summary.sessions == 4 and not summary.errors
         wal = ws / ".reverie" / "reverie.db-wal"
         assert wal.exists() and wal.stat().st_size > 0  # the WAL is grepped while it holds data

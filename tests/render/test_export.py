@@ -14,6 +14,7 @@ from reverie.errors import InputError
 from reverie.render.export import END, export, splice
 from reverie.render.records import RenderLog
 from reverie.settings import Settings
+from reverie.workspace import Workspace
 
 AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 BEFORE = "# Project notes\r\n\nUse tabs. Ünïcödé stays — byte for byte.\n\n"
@@ -21,7 +22,7 @@ AFTER = "\n\n## My own section\n\nKeep this <!-- a user comment --> too.\n   tra
 
 
 def _export(ws: Settings, path: Path, kind: str = "claude-md", **kw: Any) -> Any:
-    return export(ws, kind, path, tenant="acme", agent=kw.pop("agent", None), at=AT, **kw)
+    return export(Workspace(ws), "acme", kind, path, agent=kw.pop("agent", None), at=AT, **kw)
 
 
 def _section(data: bytes) -> bytes:

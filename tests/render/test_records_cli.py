@@ -61,7 +61,7 @@ def test_explain_render_answers_which_rules_and_why(cli: Any, ws: Settings, book
 def test_explain_render_never_crosses_tenants(cli: Any, ws: Settings, book: dict) -> None:
     res = _run(cli, ws, "render", "claude_md", "--json")
     digest = json.loads(res.stdout)["record"]["hash"]
-    bad = _run(cli, ws, "explain", "--render", digest, "--tenant", "globex", code=1)
+    bad = _run(cli, ws, "explain", "--render", digest, "--tenant", "globex", code=2)
     assert "no render" in bad.stderr
     assert list(RenderLog(ws.state_dir).records("globex")) == []
 

@@ -14,6 +14,7 @@ from reverie.render.records import render_workspace
 from reverie.render.tokens import LocalCounter
 from reverie.rulebook.rules import load_rules
 from reverie.settings import Settings
+from reverie.workspace import Workspace
 
 SHIPPED = ["system_prompt", "claude_md", "agents_md", "cursor_rules"]
 GOLDEN = Path(__file__).parent / "golden"
@@ -25,9 +26,9 @@ def _ids(result: Any) -> list[str]:
 
 
 def _render(ws: Settings, template: str = "claude_md", **kw: Any) -> Any:
-    kw.setdefault("tenant", "acme")
+    tenant = kw.pop("tenant", "acme")
     kw.setdefault("agent", None)
-    return render_workspace(ws, template, **kw)[0]
+    return render_workspace(Workspace(ws), tenant, template, **kw)[0]
 
 
 @pytest.mark.parametrize("template", SHIPPED)

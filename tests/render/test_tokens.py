@@ -13,6 +13,7 @@ from reverie.render.records import render_workspace
 from reverie.render.tokens import AnthropicCounter, LocalCounter, counter_for, estimate_tokens
 from reverie.settings import Settings
 from reverie.testing.llm_replay import ReplayTransport, replay_client
+from reverie.workspace import Workspace
 
 RECORDINGS = Path(__file__).parent / "recordings"
 MODEL = "claude-sonnet-4-6"
@@ -53,7 +54,7 @@ def test_an_unrecorded_text_is_refused_as_an_llm_error_never_sent(tmp_path: Path
 def test_render_reports_exact_tokens_when_counting_through_the_api(
     ws: Settings, book: dict, tmp_path: Path
 ) -> None:
-    text = render_workspace(ws, "claude_md", tenant="acme", agent=None)[0].text
+    text = render_workspace(Workspace(ws), "acme", "claude_md", agent=None)[0].text
     record: dict[str, Any] = {
         "request": {
             "method": "POST",
@@ -64,7 +65,7 @@ def test_render_reports_exact_tokens_when_counting_through_the_api(
     }
     (tmp_path / "render.json").write_bytes(orjson.dumps(record))
     counter, _ = _counter(tmp_path)
-    result = render_workspace(ws, "claude_md", tenant="acme", agent=None, counter=counter)[0]
+    result = render_workspace(Workspace(ws), "acme", "claude_md", agent=None, counter=counter)[0]
     assert result.text == text and result.tokens == 321
     assert result.counter == f"anthropic count_tokens ({MODEL})"
 

@@ -27,7 +27,7 @@ from reverie.rulebook.dream import DreamPolicy, dream
 from reverie.rulebook.review import review
 from reverie.rulebook.rules import find_rule, load_rules, write_rule
 from reverie.settings import Settings
-from reverie.workspace import init_workspace
+from reverie.workspace import Workspace, init_workspace
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
@@ -240,25 +240,17 @@ def test_an_approval_typed_into_a_rule_file_is_reported_and_not_rendered(
     assert (
         "its status is approved, but the last logged decision" in data["unexplained_rules"][ids[0]]
     )
-    result = render_workspace(settings, "claude_md", tenant="default", agent="claude-code")[0]
+    ws = Workspace(settings)
+    result = render_workspace(ws, "default", "claude_md", agent="claude-code")[0]
     assert rule.directive not in result.text
     (held,) = result.withheld  # the render says what it left out and why
     assert held.id == ids[0] and held.reasons[0].startswith("audit: its status is approved")
     # the same rule approved by a reviewer is explained and renders
     rule.status = "proposed"
     write_rule(settings.rules_dir, rule)
-    review(
-        rules_dir=settings.rules_dir,
-        audit=AuditLog(settings.state_dir),
-        tenant="default",
-        rule_id=ids[0],
-        decision="approve",
-        reviewer="ana",
-        reason="checked the lines",
-        now=NOW,
-    )
+    review(ws, "default", ids[0], "approve", reviewer="ana", reason="checked the lines", now=NOW)
     assert _verify(settings).exit_code == 0
-    text = render_workspace(settings, "claude_md", tenant="default", agent="claude-code")[0].text
+    text = render_workspace(ws, "default", "claude_md", agent="claude-code")[0].text
     assert rule.directive in text
 
 

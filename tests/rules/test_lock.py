@@ -21,7 +21,8 @@ from reverie.audit.log import AuditLog
 from reverie.rulebook.dream import DreamPolicy, dream
 from reverie.rulebook.review import review
 from reverie.rulebook.rules import find_rule, load_rules
-from reverie.workspace import init_workspace
+from reverie.settings import Settings
+from reverie.workspace import Workspace, init_workspace
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
 ROUNDS = 4
@@ -56,11 +57,10 @@ def _dream(root: Path, tenant: str, motifs: list[Any], barrier: Any) -> None:
 def _approve(root: Path, rule_id: str, barrier: Any) -> None:
     barrier.wait()
     review(
-        rules_dir=root / "rules",
-        audit=AuditLog(root / ".reverie"),
-        tenant="a",
-        rule_id=rule_id,
-        decision="approve",
+        Workspace(Settings(root=root)),  # root/rules and the audit log in root/.reverie
+        "a",
+        rule_id,
+        "approve",
         reviewer="ana",
         reason="checked the evidence",
         now=NOW,

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from reverie.audit.log import AuditLog
 from reverie.errors import ConfigError, InputError
 from reverie.rulebook.dream import DreamPolicy, dream
 from reverie.rulebook.review import resolve_reviewer, review
 from reverie.rulebook.rules import load_rule
 from reverie.settings import ReviewSettings, Settings
+from reverie.workspace import Workspace
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -30,18 +32,14 @@ def proposed(rules_ws, mk) -> tuple[Path, object]:
     return rules, audit
 
 
+def _ws(rules: Path, audit: AuditLog) -> Workspace:
+    """The bare rule book of ``rules_ws`` as a workspace (no store is opened)."""
+    return Workspace(Settings(root=rules.parent), rules_dir=rules, audit=audit)
+
+
 def _review(rules, audit, decision, **kw):
     kw.setdefault("reason", "checked the evidence")
-    return review(
-        rules_dir=rules,
-        audit=audit,
-        tenant="default",
-        rule_id="R-0001",
-        decision=decision,
-        reviewer="ana",
-        now=AT,
-        **kw,
-    )
+    return review(_ws(rules, audit), "default", "R-0001", decision, reviewer="ana", now=AT, **kw)
 
 
 def test_approve_then_retire(proposed) -> None:
@@ -67,27 +65,11 @@ def test_reject_needs_a_reason_and_a_known_rule(proposed) -> None:
     with pytest.raises(InputError, match="needs a reason"):
         _review(rules, audit, "reject", reason="  ")
     with pytest.raises(InputError, match="no rule R-0099"):
-        review(
-            rules_dir=rules,
-            audit=audit,
-            tenant="default",
-            rule_id="R-0099",
-            decision="approve",
-            reviewer="ana",
-            reason="x",
-            now=AT,
-        )
+        review(_ws(rules, audit), "default", "R-0099", "approve", reviewer="ana", reason="x",
+               now=AT)
     with pytest.raises(InputError, match="no rule R-0001 for tenant"):
-        review(
-            rules_dir=rules,
-            audit=audit,
-            tenant="globex",
-            rule_id="R-0001",
-            decision="approve",
-            reviewer="ana",
-            reason="x",
-            now=AT,
-        )
+        review(_ws(rules, audit), "globex", "R-0001", "approve", reviewer="ana", reason="x",
+               now=AT)
     assert _review(rules, audit, "reject").status == "rejected"
     with pytest.raises(InputError, match="cannot reject R-0001: it is rejected"):
         _review(rules, audit, "reject")

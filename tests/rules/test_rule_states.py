@@ -109,7 +109,7 @@ def test_waiting_rule_cannot_be_approved_renders_nowhere_and_an_edit_resolves_it
     ws = workspace.root
     w = ["-w", str(ws), "--reviewer", "ana"]
     write_rule(workspace.rules_dir, _waiting())
-    out = _ok(cli, "review", "approve", "R-0007", "--reason", "looks right", *w, code=1)
+    out = _ok(cli, "review", "approve", "R-0007", "--reason", "looks right", *w, code=2)
     assert "no directive yet" in out and "review edit R-0007 --directive" in " ".join(out.split())
     assert load_rule(workspace.rules_dir / "R-0007.md").status == "proposed"
     for template in ("claude_md", "system_prompt", "agents_md", "cursor_rules"):
@@ -155,7 +155,7 @@ def test_an_edit_cannot_empty_a_directive(workspace: Settings, cli) -> None:
         str(workspace.root),
         "--reviewer",
         "ana",
-        code=1,
+        code=2,
     )
     assert "directive" in out
     assert load_rule(workspace.rules_dir / "R-0007.md").directive == DOCKER

@@ -16,6 +16,7 @@ from reverie.store import open_store
 from reverie.store.bolt import BoltStore, schema_statements
 from reverie.store.sqlite import SQLiteStore
 from reverie.testing.arcadedb import free_port
+from reverie.workspace import Workspace
 
 pytestmark = pytest.mark.bolt
 
@@ -27,8 +28,8 @@ def test_bolt_reads_equal_embedded_reads_on_real_transcripts(
     embedded = SQLiteStore(tmp_path / "e.db")
     bolt = bolt_target.open()
     try:
-        a = ingest_paths(settings, embedded, [real_data], tenant=tenant, workers=1)
-        b = ingest_paths(settings, bolt, [real_data], tenant=tenant, workers=1)
+        a = ingest_paths(Workspace(settings, store=embedded), tenant, [real_data], workers=1)
+        b = ingest_paths(Workspace(settings, store=bolt), tenant, [real_data], workers=1)
         assert a.model_dump() == b.model_dump()
         assert embedded.stats(tenant) == bolt.stats(tenant)
         assert list(embedded.events(tenant)) == list(bolt.events(tenant))
@@ -120,8 +121,8 @@ def test_parallel_ingest_workers_write_to_the_bolt_server(
     embedded = SQLiteStore(tmp_path / "e.db")
     bolt = open_store(settings)
     try:
-        serial = ingest_paths(settings, embedded, [real_data], tenant=tenant, workers=1)
-        parallel = ingest_paths(settings, bolt, [real_data], tenant=tenant, workers=2)
+        serial = ingest_paths(Workspace(settings, store=embedded), tenant, [real_data], workers=1)
+        parallel = ingest_paths(Workspace(settings, store=bolt), tenant, [real_data], workers=2)
         assert parallel.errors == [] and parallel.files == serial.files
         assert bolt.stats(tenant) == embedded.stats(tenant)
         # which of two files holding the same event writes it first is a race: compare

@@ -19,6 +19,7 @@ from reverie.models import ParsedSession
 from reverie.settings import Settings
 from reverie.store.base import GraphStore
 from reverie.testing.synthetic import synthetic_file
+from reverie.workspace import Workspace
 
 
 def _write(store: GraphStore, tenant: str, path: str, **kw: int) -> list[ParsedSession]:
@@ -69,7 +70,7 @@ def test_stats_count_what_was_written(store: GraphStore, tenant: str) -> None:
 def test_real_transcripts_round_trip(store: GraphStore, tenant: str, real_data: Path,
                                      tmp_path: Path) -> None:
     settings = Settings(root=tmp_path)
-    summary = ingest_paths(settings, store, [real_data], tenant=tenant, workers=1)
+    summary = ingest_paths(Workspace(settings, store=store), tenant, [real_data], workers=1)
     assert summary.files > 0 and summary.events > 0
     stats = store.stats(tenant)
     # a session may span files, so the store holds at most the sessions the files held
@@ -86,13 +87,12 @@ def test_real_transcripts_round_trip(store: GraphStore, tenant: str, real_data: 
 
 def test_reingest_is_a_no_op(store: GraphStore, tenant: str, real_data: Path,
                              tmp_path: Path) -> None:
-    settings = Settings(root=tmp_path)
-    first = ingest_paths(settings, store, [real_data / "claude_code"], tenant=tenant, workers=1)
+    ws = Workspace(Settings(root=tmp_path), store=store)
+    first = ingest_paths(ws, tenant, [real_data / "claude_code"], workers=1)
     before = store.stats(tenant)
-    again = ingest_paths(settings, store, [real_data / "claude_code"], tenant=tenant, workers=1)
+    again = ingest_paths(ws, tenant, [real_data / "claude_code"], workers=1)
     assert again.unchanged_files == first.files > 0
-    forced = ingest_paths(settings, store, [real_data / "claude_code"], tenant=tenant,
-                            force=True, workers=1)
+    forced = ingest_paths(ws, tenant, [real_data / "claude_code"], force=True, workers=1)
     assert forced.new_events == 0 and forced.events == first.events > 0
     assert store.stats(tenant) == before
 
@@ -197,13 +197,11 @@ def test_bad_input_mid_file_keeps_what_was_stored(store: GraphStore, tenant: str
 
 
 def test_erase_clears_content_and_keeps_the_skeleton(store: GraphStore, tenant: str) -> None:
-    from reverie.forget.erase import ErasableStore
     from reverie.mine import mine
     from reverie.testing.planted import write_planted
 
-    assert isinstance(store, ErasableStore)
     write_planted(store, tenant, sessions=8, steps=20, seed=5)
-    mine(store, tenant, min_sessions=2, min_agents=1)  # type: ignore[arg-type]
+    mine(store, tenant, min_sessions=2, min_agents=1)
     sessions = store.sessions(tenant)
     gone, kept = sessions[0], sessions[1]
     before = store.stats(tenant)
@@ -222,9 +220,9 @@ def test_erase_clears_content_and_keeps_the_skeleton(store: GraphStore, tenant: 
     after = store.stats(tenant)
     assert (after.events, after.sessions) == (before.events, before.sessions)
     assert after.outcomes == before.outcomes - 1
-    assert all(f.session_id != gone.id for f in store.failure_candidates(tenant)  # type: ignore[attr-defined]
+    assert all(f.session_id != gone.id for f in store.failure_candidates(tenant)
                if f.is_error)
-    store.compact()  # type: ignore[attr-defined]
+    store.compact()
 
     write_planted(store, tenant, sessions=8, steps=20, seed=5)  # the file ingested again
     assert list(store.events(tenant, session_id=gone.id)) == erased

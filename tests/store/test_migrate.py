@@ -12,7 +12,7 @@ from reverie.cli import app
 from reverie.ingest.pipeline import ingest_paths
 from reverie.settings import Settings
 from reverie.store.sqlite import SQLiteStore
-from reverie.workspace import init_workspace
+from reverie.workspace import Workspace, init_workspace
 
 pytestmark = pytest.mark.bolt
 
@@ -30,7 +30,7 @@ def test_migrate_to_neo4j_and_back(
     embedded_ws = init_workspace(tmp_path / "ws", tenant=tenant)
     original = SQLiteStore(embedded_ws.db_path)
     summary = ingest_paths(
-        embedded_ws, original, [real_data / "claude_code"], tenant=tenant, workers=1
+        Workspace(embedded_ws, store=original), tenant, [real_data / "claude_code"], workers=1
     )
     assert summary.new_events > 0
     original.close()

@@ -16,6 +16,7 @@ from reverie.settings import Settings, TrustSettings
 from reverie.store.base import GraphStore
 from reverie.store.sqlite import SQLiteStore
 from reverie.testing.planted import PLANTED, write_planted
+from reverie.workspace import Workspace
 
 
 def _planted_names(motifs) -> set[str]:  # type: ignore[no-untyped-def]
@@ -29,19 +30,19 @@ def _planted_names(motifs) -> set[str]:  # type: ignore[no-untyped-def]
 
 def test_mining_finds_the_planted_motifs(store: GraphStore, tenant: str) -> None:
     write_planted(store, tenant, sessions=24, steps=30, seed=7)
-    motifs = mine(store, tenant, min_sessions=3, min_agents=2)  # type: ignore[arg-type]
+    motifs = mine(store, tenant, min_sessions=3, min_agents=2)
     assert _planted_names(motifs) == {p.name for p in PLANTED}
     assert len(motifs) == len(PLANTED)
-    assert [m.id for m in store.motifs(tenant)] == [m.id for m in motifs]  # type: ignore[attr-defined]
-    again = mine(store, tenant, min_sessions=3, min_agents=2)  # type: ignore[arg-type]
+    assert [m.id for m in store.motifs(tenant)] == [m.id for m in motifs]
+    again = mine(store, tenant, min_sessions=3, min_agents=2)
     assert [m.model_dump() for m in again] == [m.model_dump() for m in motifs]
 
 
 def test_explain_path_from_motif_to_transcript_line(store: GraphStore, tenant: str) -> None:
     write_planted(store, tenant, sessions=12, steps=20, seed=3)
-    motifs = mine(store, tenant, min_sessions=2, min_agents=2)  # type: ignore[arg-type]
+    motifs = mine(store, tenant, min_sessions=2, min_agents=2)
     assert motifs
-    examples = store.failure_examples(  # type: ignore[attr-defined]
+    examples = store.failure_examples(
         tenant, [sid for m in motifs for sid in m.signature_ids], limit=2
     )
     assert examples
@@ -59,12 +60,12 @@ def test_mining_results_are_per_tenant(store: GraphStore, tenant: str, new_tenan
     other = new_tenant()
     write_planted(store, tenant, sessions=12, steps=20, seed=4)
     write_planted(store, other, sessions=12, steps=20, seed=4)
-    mine(store, tenant, min_sessions=2, min_agents=2)  # type: ignore[arg-type]
-    assert store.motifs(other) == []  # type: ignore[attr-defined]
-    assert store.signature_stats(other, {}) == []  # type: ignore[attr-defined]
-    mine(store, other, min_sessions=2, min_agents=2)  # type: ignore[arg-type]
+    mine(store, tenant, min_sessions=2, min_agents=2)
+    assert store.motifs(other) == []
+    assert store.signature_stats(other, {}) == []
+    mine(store, other, min_sessions=2, min_agents=2)
     mine(store, tenant, min_sessions=2, min_agents=2)  # re-mining one tenant keeps the other's
-    assert len(store.motifs(other)) == len(store.motifs(tenant)) > 0  # type: ignore[attr-defined]
+    assert len(store.motifs(other)) == len(store.motifs(tenant)) > 0
 
 
 def _aggregates(store, tenant: str) -> dict[str, list]:  # type: ignore[no-untyped-def]
@@ -93,7 +94,8 @@ def test_bolt_and_embedded_mine_the_same_motifs(
             if corpus == "planted":
                 write_planted(store, tenant, sessions=30, steps=30, seed=11)
             else:
-                ingest_paths(Settings(root=tmp_path), store, [real_data], tenant=tenant, workers=1)
+                ws = Workspace(Settings(root=tmp_path), store=store)
+                ingest_paths(ws, tenant, [real_data], workers=1)
         threshold = {"min_sessions": 3, "min_agents": 2} if corpus == "planted" else {
             "min_sessions": 2, "min_agents": 1}
         got_e = mine(embedded, tenant, **threshold)

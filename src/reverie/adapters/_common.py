@@ -7,7 +7,10 @@ counts, message content), and to build a session's events with unique keys.
 
 A record whose shape is wrong (a string where an object was expected, a
 missing key) raises one of :data:`SHAPE_ERRORS` inside an adapter; the
-adapter turns it into a :class:`~reverie.models.Malformed` note.
+adapter turns it into a :class:`~reverie.models.Malformed` note. Adapters
+check a value is an object (:func:`json_object`, or :func:`object_field` where
+another type just means "absent") before calling its methods, so the note
+says what was wrong ("usage is an array, not an object").
 """
 
 from __future__ import annotations
@@ -43,7 +46,11 @@ __all__ = [
     "head_text",
     "is_jsonl",
     "iter_json_lines",
+    "json_object",
+    "json_type",
+    "list_field",
     "load_json_document",
+    "object_field",
     "parse_json_arg",
     "parse_time",
     "read_sample",
@@ -53,8 +60,12 @@ __all__ = [
     "tool_trust",
 ]
 
-SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError)
-"""What a record of the wrong shape raises while an adapter reads it."""
+SHAPE_ERRORS = (KeyError, TypeError, ValueError, IndexError, RecursionError)
+"""What a record of the wrong shape raises while an adapter reads it.
+
+Not ``AttributeError``: a missing attribute is a bug in the adapter, not a
+malformed line; an adapter checks a value's type before calling its methods.
+"""
 
 TAIL_BYTES = 8192
 _EXTERNAL_TOOL = re.compile(
@@ -201,6 +212,47 @@ def to_float(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if number != number else number
+
+
+def json_type(value: Any) -> str:
+    """What a JSON value is, for error messages: ``an object``, ``a string``, ``null`` ..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object" if isinstance(value, dict) else type(value).__name__
+
+
+def json_object(value: Any, what: str) -> dict[str, Any]:
+    """``value`` when it is a JSON object; else a ``TypeError`` (one of :data:`SHAPE_ERRORS`).
+
+    >>> json_object({"a": 1}, "usage")
+    {'a': 1}
+    >>> json_object([1], "usage")
+    Traceback (most recent call last):
+    TypeError: usage is an array, not an object
+    """
+    if not isinstance(value, dict):
+        raise TypeError(f"{what} is {json_type(value)}, not an object")
+    return value
+
+
+def object_field(obj: dict[str, Any], key: str) -> dict[str, Any]:
+    """``obj[key]`` when it is a JSON object; ``{}`` when it is absent or anything else."""
+    value = obj.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def list_field(obj: dict[str, Any], key: str) -> list[Any]:
+    """``obj[key]`` when it is a JSON array; ``[]`` when it is absent or anything else."""
+    value = obj.get(key)
+    return value if isinstance(value, list) else []
 
 
 def as_text(content: Any) -> str:

@@ -41,6 +41,8 @@ from reverie.adapters._common import (
     head_text,
     is_jsonl,
     iter_json_lines,
+    json_object,
+    json_type,
     load_json_document,
     parse_time,
     resolve_agent,
@@ -63,6 +65,13 @@ def _usage(raw: Any) -> Usage | None:
         cache_read_tokens=to_int(raw.get("cache_read_input_tokens")) or 0,
         cache_write_tokens=to_int(raw.get("cache_creation_input_tokens")) or 0,
     )
+
+
+def _block_type(kind: Any, index: int) -> str:
+    """A content block's ``type``, which must be a string."""
+    if not isinstance(kind, str):
+        raise TypeError(f"content block {index + 1}'s type is {json_type(kind)}, not a string")
+    return kind
 
 
 class _Conversation:
@@ -96,6 +105,7 @@ class _Conversation:
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
         if not isinstance(blocks, list):
             raise TypeError("message content is neither text nor a list of blocks")
+        blocks = [json_object(b, f"content block {j + 1}") for j, b in enumerate(blocks)]
         if role == "assistant":
             self._assistant(blocks, key, line, usage, model, ts)
         elif role == "user":
@@ -137,7 +147,7 @@ class _Conversation:
                     timestamp=ts,
                 )
                 usage = None
-            elif kind and kind.endswith("_tool_result"):
+            elif kind and _block_type(kind, j).endswith("_tool_result"):
                 self._result(block, f"{key}.{j}", line, ts, external=True)
 
     def _user(self, blocks, key, line, ts) -> None:
@@ -194,8 +204,12 @@ def _signature(msg: Any) -> tuple:
 
 def _parts(record: dict[str, Any]) -> tuple[dict | None, dict | None]:
     """(request, response) of a record; either may be None."""
-    if isinstance(record.get("request"), dict) or isinstance(record.get("response"), dict):
-        return record.get("request"), record.get("response")
+    request, response = record.get("request"), record.get("response")
+    if isinstance(request, dict) or isinstance(response, dict):
+        return (
+            None if request is None else json_object(request, "request"),
+            None if response is None else json_object(response, "response"),
+        )
     if isinstance(record.get("messages"), list):
         return record, None
     if record.get("type") in ("message", "error"):
@@ -283,7 +297,7 @@ class AnthropicAdapter:
 
     def _response(self, conv: _Conversation, response: dict[str, Any], line: int, ts) -> None:
         if response.get("type") == "error":
-            error = response.get("error") or {}
+            error = json_object(response.get("error") or {}, "the response's error")
             conv.count += 1
             conv.events.add(
                 "message",

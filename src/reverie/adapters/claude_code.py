@@ -24,11 +24,11 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from reverie.adapters._common import iter_json_lines
+from reverie.adapters._common import iter_json_lines, json_type
 from reverie.adapters._reading import decode, iter_lines, open_regular
 from reverie.adapters.base import AdapterOptions, ParseItem
 from reverie.errors import InputError
-from reverie.models import Event, Malformed, ParsedSession, Session, Usage
+from reverie.models import Event, Malformed, ParsedSession, Session, SourceRef, Usage
 
 __all__ = ["ADAPTER", "ClaudeCodeAdapter"]
 
@@ -82,6 +82,8 @@ class ClaudeCodeAdapter:
             if not isinstance(obj, dict):
                 return 0.0
             kind = obj.get("type")
+            if not isinstance(kind, str):
+                return 0.0
             if kind == "file-history-snapshot" and "snapshot" in obj:
                 return 0.95
             if kind in _MESSAGE_TYPES | _OTHER_TYPES and "sessionId" in obj and "uuid" in obj:
@@ -135,6 +137,11 @@ def _shape_problem(obj: Any) -> str | None:
     kind = obj.get("type")
     if kind is None:
         return "missing `type`"
+    if not isinstance(kind, str):
+        return f"`type` is {json_type(kind)}, not a string"
+    parent = obj.get("parentUuid")
+    if parent is not None and not isinstance(parent, str):
+        return f"`parentUuid` is {json_type(parent)}, not a string or null"
     if kind not in _MESSAGE_TYPES and kind not in _OTHER_TYPES:
         return f"unknown type {kind!r}"
     if kind in ("user", "assistant"):
@@ -223,10 +230,10 @@ class _Builder:
                 )
 
     def _emit(self, line: int, obj: dict[str, Any], **fields: Any) -> Event:
-        # model_construct: this is the hot path of ingest and every field is built
-        # here from checked values, so pydantic's validation would only cost time.
         ev = Event(
-            source={"file": self.file, "line": line}, timestamp=_ts(obj.get("timestamp")), **fields
+            source=SourceRef(file=self.file, line=line),
+            timestamp=_ts(obj.get("timestamp")),
+            **fields,
         )
         self.events.append(ev)
         if self._group is not None and self._first is None:

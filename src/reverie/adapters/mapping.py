@@ -46,6 +46,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from reverie.adapters._common import (
     SHAPE_ERRORS,
@@ -72,12 +73,12 @@ from reverie.adapters.mapping_text import (
     result_status,
 )
 from reverie.errors import ConfigError, InputError
-from reverie.models import Malformed, Outcome, ParsedSession, Session, SourceRef
+from reverie.models import Malformed, Outcome, ParsedSession, Role, Session, SourceRef, TrustClass
 from reverie.names import check_agent
 
 __all__ = ["ADAPTER", "MappingAdapter", "MappingSpec", "TextAction", "load_mapping"]
 
-ROLE_TRUST = {"user": "user", "assistant": "agent", "system": "operator"}
+ROLE_TRUST: dict[str, TrustClass] = {"user": "user", "assistant": "agent", "system": "operator"}
 _SESSION_FIELDS = ("agent_field", "model", "task", "success", "reward")
 _TRUE, _FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
 MAPPING_LIMIT = MB  # a mapping file is a few dozen lines
@@ -149,8 +150,8 @@ def load_mapping(path: Path | None) -> MappingSpec:
     try:
         spec = MappingSpec.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(_explain(err) for err in exc.errors())
-        raise InputError(f"invalid mapping: {problems}", path) from exc
+        detail = "; ".join(_explain(err) for err in exc.errors())
+        raise InputError(f"invalid mapping: {detail}", path) from exc
     problems = _spec_problems(spec)
     if problems:
         raise InputError(f"invalid mapping: {'; '.join(problems)}", path)
@@ -179,7 +180,7 @@ def _spec_problems(spec: MappingSpec) -> list[str]:
     return problems + action_problems(spec.actions)
 
 
-def _explain(err: dict[str, Any]) -> str:
+def _explain(err: ErrorDetails) -> str:
     loc = [str(p) for p in err.get("loc", ()) if "[" not in str(p)]
     field = ".".join(loc) or "(top level)"
     if err.get("type") == "extra_forbidden":
@@ -304,7 +305,7 @@ class _Run:
         )
 
     def _message(
-        self, msg: dict[str, Any], line: int, key: str, role: str, model: str | None
+        self, msg: dict[str, Any], line: int, key: str, role: Role, model: str | None
     ) -> None:
         text = as_text(self._get(msg, self.spec.content))
         ts = parse_time(self._get(msg, self.spec.timestamp))

@@ -27,7 +27,9 @@ from reverie.adapters._common import (
     EventList,
     as_text,
     has_key,
+    json_object,
     load_json_document,
+    object_field,
     read_sample,
     resolve_agent,
     to_float,
@@ -46,12 +48,13 @@ _OUTPUT = re.compile(r"<output>\n?(.*?)\n?</output>", re.S)
 
 
 def _usage(msg: dict[str, Any]) -> tuple[Usage | None, str | None]:
-    response = (msg.get("extra") or {}).get("response") or {}
+    extra = json_object(msg.get("extra") or {}, "a message's extra")
+    response = json_object(extra.get("response") or {}, "extra.response")
     model = response.get("model") if isinstance(response.get("model"), str) else None
     raw = response.get("usage")
     if not isinstance(raw, dict):
         return None, model
-    details = raw.get("prompt_tokens_details") or {}
+    details = json_object(raw.get("prompt_tokens_details") or {}, "usage.prompt_tokens_details")
     return Usage(
         input_tokens=to_int(raw.get("prompt_tokens")) or 0,
         output_tokens=to_int(raw.get("completion_tokens")) or 0,
@@ -157,13 +160,14 @@ class MiniSweAgentAdapter:
     def _session(self, doc: dict[str, Any], path: Path, options: AdapterOptions):
         file = str(path)
         events = _convert(doc["messages"], file)
-        info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
+        info = object_field(doc, "info")
         instance = str(doc.get("instance_id") or path.name.split(".")[0])
         model = next((e.model for e in events.events if e.model), None)
-        config_model = ((info.get("config") or {}).get("model") or {}).get("model_name")
+        config = json_object(info.get("config") or {}, "info.config")
+        config_model = json_object(config.get("model") or {}, "info.config.model").get("model_name")
         model = model or (config_model if isinstance(config_model, str) else None)
         short = model.rsplit("/", 1)[-1].removesuffix("-preview") if model else None
-        stats = info.get("model_stats") or {}
+        stats = json_object(info.get("model_stats") or {}, "info.model_stats")
         task = next((e.text for e in events.events if e.role == "user"), None)
         session = Session(
             native_id=instance,

@@ -133,10 +133,10 @@ def _add(state: _Open, rec: NativeRecord, line: int) -> Outcome | None:
         meta["first"] = min(meta.get("first", ts), ts)
         meta["last"] = max(meta.get("last", ts), ts)
     key = rec.id or f"L{line}"
-    common = {"timestamp": ts, "model": rec.model, "attrs": rec.attrs}
     if rec.kind == "session":
         meta.setdefault("attrs", {}).update(rec.attrs)
     elif rec.kind == "message":
+        assert rec.role is not None  # NativeRecord requires a message's role
         state.events.add(
             "message",
             rec.trust or ROLE_TRUST[rec.role],
@@ -146,10 +146,13 @@ def _add(state: _Open, rec: NativeRecord, line: int) -> Outcome | None:
             text=rec.text,
             usage=rec.usage,
             is_error=rec.is_error,
-            **common,
+            timestamp=ts,
+            model=rec.model,
+            attrs=rec.attrs,
         )
     elif rec.kind == "tool_call":
         call_id = rec.call_id or key
+        assert rec.tool is not None  # NativeRecord requires a tool call's tool
         state.tools[call_id] = rec.tool
         state.events.add(
             "tool_call",
@@ -160,7 +163,9 @@ def _add(state: _Open, rec: NativeRecord, line: int) -> Outcome | None:
             tool_input=rec.input,
             call_id=call_id,
             usage=rec.usage,
-            **common,
+            timestamp=ts,
+            model=rec.model,
+            attrs=rec.attrs,
         )
     elif rec.kind == "tool_result":
         tool = rec.tool or state.tools.get(rec.call_id or "")
@@ -174,7 +179,9 @@ def _add(state: _Open, rec: NativeRecord, line: int) -> Outcome | None:
             text=rec.text,
             is_error=rec.is_error,
             exit_code=rec.exit_code,
-            **common,
+            timestamp=ts,
+            model=rec.model,
+            attrs=rec.attrs,
         )
     else:
         return Outcome(

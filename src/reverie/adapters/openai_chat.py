@@ -48,6 +48,7 @@ from reverie.adapters._common import (
     head_text,
     is_jsonl,
     iter_json_lines,
+    json_object,
     load_json_document,
     parse_json_arg,
     parse_time,
@@ -228,8 +229,9 @@ def _assistant(events, msg, i, line, text, ts, pending, default_model) -> None:
             usage=usage,
         )
         usage = None
-    for j, call in enumerate(calls):
-        fn = call.get("function") or {}
+    for j, item in enumerate(calls):
+        call = json_object(item, f"tool call {j + 1}")
+        fn = json_object(call.get("function") or {}, f"tool call {j + 1}'s function")
         name = fn.get("name")
         raw = str(call.get("id") or f"m{i}.{j}")
         call_id, n = raw, 1
@@ -285,9 +287,9 @@ class OpenAIChatAdapter:
                 yield Malformed(file=file, line=lineno, reason=error)
             elif _is_message(value):
                 singles.append((lineno, value))
-            elif isinstance(value, dict) and _messages_of(value) is not None:
+            elif isinstance(value, dict) and (messages := _messages_of(value)) is not None:
                 runs += 1
-                yield self._run(value, runs - 1, file, options, [lineno] * len(_messages_of(value)))
+                yield self._run(value, runs - 1, file, options, [lineno] * len(messages))
             else:
                 yield Malformed(file=file, line=lineno, reason="neither a message nor a run")
         if singles:
@@ -305,7 +307,7 @@ class OpenAIChatAdapter:
     def _parse_document(self, path: Path, file: str, options: AdapterOptions):
         doc = load_json_document(path)
         if isinstance(doc, dict) and _messages_of(doc) is not None:
-            runs = [doc]
+            runs: list[Any] = [doc]
         elif isinstance(doc, list) and doc and all(_is_message(m) for m in doc):
             runs = [{"messages": doc}]
         elif _is_message(doc):
@@ -317,11 +319,11 @@ class OpenAIChatAdapter:
         else:
             raise InputError("not OpenAI chat messages: no message list or runs found", file)
         for index, run in enumerate(runs):
-            if not isinstance(run, dict) or _messages_of(run) is None:
+            messages = _messages_of(run) if isinstance(run, dict) else None
+            if messages is None:
                 yield Malformed(file=file, line=index + 1, reason="run without a message list")
                 continue
-            n = len(_messages_of(run))
-            yield self._run(run, index, file, options, list(range(1, n + 1)))
+            yield self._run(run, index, file, options, list(range(1, len(messages) + 1)))
 
     def _run(self, run, index, file, options, lines, native_id=None) -> ParseItem:
         try:

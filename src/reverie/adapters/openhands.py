@@ -41,7 +41,9 @@ from reverie.adapters._common import (
     has_key,
     is_jsonl,
     iter_json_lines,
+    json_object,
     load_json_document,
+    object_field,
     parse_time,
     read_sample,
     resolve_agent,
@@ -92,7 +94,8 @@ def _flatten(history: list[Any]) -> list[dict[str, Any]]:
 
 
 def _usage(event: dict[str, Any], seen: set[str]) -> tuple[Usage | None, str | None]:
-    response = (event.get("tool_call_metadata") or {}).get("model_response") or {}
+    meta = json_object(event.get("tool_call_metadata") or {}, "tool_call_metadata")
+    response = json_object(meta.get("model_response") or {}, "tool_call_metadata.model_response")
     model = response.get("model") if isinstance(response.get("model"), str) else None
     raw = response.get("usage")
     rid = str(response.get("id"))
@@ -127,7 +130,7 @@ class _Converter:
 
     def _action(self, i: int, e: dict[str, Any]) -> None:
         action, line, ts = str(e["action"]), self.lines[i], parse_time(e.get("timestamp"))
-        args = e.get("args") if isinstance(e.get("args"), dict) else {}
+        args = object_field(e, "args")
         source = e.get("source") or ("agent" if self.acted or action != "message" else "user")
         key = f"e{e['id']}" if "id" in e else f"h{i}"
         if action in SKIP_ACTIONS:
@@ -201,14 +204,14 @@ class _Converter:
         kind, line = str(e["observation"]), self.lines[i]
         if kind in SKIP_OBSERVATIONS:
             return
-        meta = e.get("tool_call_metadata") or {}
+        meta = json_object(e.get("tool_call_metadata") or {}, "tool_call_metadata")
         call_id = meta.get("tool_call_id") or self.by_native.get(str(e.get("cause")))
         if call_id is None and "id" not in e and self.open_calls:
             call_id = self.open_calls[-1]
         if call_id in self.open_calls:
             self.open_calls.remove(call_id)
-        extras = e.get("extras") if isinstance(e.get("extras"), dict) else {}
-        metadata = extras.get("metadata") if isinstance(extras.get("metadata"), dict) else {}
+        extras = object_field(e, "extras")
+        metadata = object_field(extras, "metadata")
         exit_code = to_int(metadata.get("exit_code", extras.get("exit_code", e.get("exit_code"))))
         is_error = kind == "error" or exit_code not in (None, 0)
         key = f"e{e['id']}" if "id" in e else f"h{i}"
@@ -247,7 +250,7 @@ def _folder_metadata(file: str) -> dict[str, Any]:
 def _outcome(run: dict[str, Any]) -> Outcome | None:
     result = run.get("test_result")
     if isinstance(result, dict):
-        report = result.get("report") if isinstance(result.get("report"), dict) else {}
+        report = object_field(result, "report")
         for value in (result.get("result"), result.get("resolved"), report.get("resolved")):
             if isinstance(value, bool):
                 return Outcome(success=value, detail=f"test_result={value}")
@@ -329,10 +332,10 @@ class OpenHandsAdapter:
             return Malformed(file=file, line=where, reason=f"not an OpenHands run: {exc}")
 
     def _session(self, run, file, events: EventList, options, fallback) -> ParsedSession:
-        meta = run.get("metadata") if isinstance(run.get("metadata"), dict) else {}
+        meta = object_field(run, "metadata")
         if not meta.get("agent_class"):
             meta = {**_folder_metadata(file), **meta}
-        llm = meta.get("llm_config") if isinstance(meta.get("llm_config"), dict) else {}
+        llm = object_field(meta, "llm_config")
         model = llm.get("model") or meta.get("model_name")
         model = model if isinstance(model, str) else None
         model = model or next((e.model for e in events.events if e.model), None)
@@ -340,7 +343,7 @@ class OpenHandsAdapter:
         task = run.get("instruction") if isinstance(run.get("instruction"), str) else None
         task = task or next((e.text for e in events.events if e.role == "user"), None)
         times = [e.timestamp for e in events.events if e.timestamp]
-        metrics = run.get("metrics") if isinstance(run.get("metrics"), dict) else {}
+        metrics = object_field(run, "metrics")
         tokens = metrics.get("accumulated_token_usage")
         tokens = tokens if isinstance(tokens, dict) else {}
         attrs: dict[str, Any] = {

@@ -33,6 +33,7 @@ from reverie.adapters._common import (
     head_text,
     is_jsonl,
     iter_json_lines,
+    json_object,
     load_json_document,
     parse_json_arg,
     parse_time,
@@ -43,12 +44,12 @@ from reverie.adapters._common import (
 )
 from reverie.adapters.base import AdapterOptions, ParseItem
 from reverie.errors import InputError
-from reverie.models import Malformed, Outcome, ParsedSession, Session, Usage
+from reverie.models import Malformed, Outcome, ParsedSession, Session, TrustClass, Usage
 
 __all__ = ["ADAPTER", "OtelGenAIAdapter", "otlp_value"]
 
 LLM_OPS = {"call_llm", "chat", "text_completion", "generate_content"}
-ROLE_TRUST = {
+ROLE_TRUST: dict[str, TrustClass] = {
     "system": "operator",
     "developer": "operator",
     "user": "user",
@@ -112,8 +113,9 @@ def _hex(value: Any, width: int) -> str:
 
 
 def _sdk_span(span: dict[str, Any]) -> dict[str, Any]:
-    context, parent = span["context"], span.get("parent") or {}
-    status = span.get("status") or {}
+    context = span["context"]
+    parent = json_object(span.get("parent") or {}, "span parent")
+    status = json_object(span.get("status") or {}, "span status")
     attrs = span.get("attributes") or {}
     if not isinstance(attrs, dict):
         raise TypeError("span attributes are not an object")
@@ -298,11 +300,11 @@ class OtelGenAIAdapter:
                 traces.setdefault(span["trace"], []).append((index, span))
         if not traces:
             raise InputError("no OpenTelemetry spans found", file)
-        for trace, spans in traces.items():
+        for trace, numbered in traces.items():
             try:
-                yield _session(trace, spans, file, options, final if len(traces) == 1 else None)
+                yield _session(trace, numbered, file, options, final if len(traces) == 1 else None)
             except SHAPE_ERRORS as exc:
-                yield Malformed(file=file, line=spans[0][0], reason=f"trace {trace}: {exc}")
+                yield Malformed(file=file, line=numbered[0][0], reason=f"trace {trace}: {exc}")
 
 
 ADAPTER = OtelGenAIAdapter()

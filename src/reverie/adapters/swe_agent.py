@@ -42,7 +42,10 @@ from reverie.adapters._common import (
     as_text,
     has_key,
     head_text,
+    json_object,
+    list_field,
     load_json_document,
+    object_field,
     parse_json_arg,
     resolve_agent,
     to_float,
@@ -104,7 +107,8 @@ def _model(doc: dict[str, Any], path: Path) -> str | None:
     if isinstance(config, str):
         config = parse_json_arg(config)
     if isinstance(config, dict):
-        model = ((config.get("agent") or {}).get("model") or {}).get("name")
+        agent = json_object(config.get("agent") or {}, "replay_config.agent")
+        model = json_object(agent.get("model") or {}, "replay_config.agent.model").get("name")
         if isinstance(model, str) and model:
             return model
     for folder in dict.fromkeys((path.parent, _run_folder(path))):
@@ -117,8 +121,8 @@ def _model(doc: dict[str, Any], path: Path) -> str | None:
         parts = folder.name.split("__")
         if len(parts) >= 3:
             return parts[0]
-    info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
-    stats = info.get("model_stats") if isinstance(info.get("model_stats"), dict) else {}
+    info = object_field(doc, "info")
+    stats = object_field(info, "model_stats")
     if stats and to_int(stats.get("api_calls")) == 0:
         return "replay"
     return None
@@ -153,15 +157,16 @@ def _call_inputs(history: list[Any]) -> list[tuple[str | None, Any, str | None]]
     calls = []
     for msg in history:
         if isinstance(msg, dict) and msg.get("role") == "assistant" and msg.get("tool_calls"):
-            call = msg["tool_calls"][0]
-            fn = call.get("function") or {}
+            call = json_object(msg["tool_calls"][0], "a tool call")
+            fn = json_object(call.get("function") or {}, "a tool call's function")
             calls.append((fn.get("name"), parse_json_arg(fn.get("arguments")), call.get("id")))
     return calls
 
 
 def _steps(events: EventList, trajectory: list[Any], calls: list) -> None:
-    for i, step in enumerate(trajectory):
+    for i, item in enumerate(trajectory):
         line = i + 1
+        step = json_object(item, f"trajectory step {line}")
         action = as_text(step.get("action")).strip()
         thought = as_text(step.get("thought") or step.get("response"))
         if thought:
@@ -223,12 +228,12 @@ class SweAgentAdapter:
 
     def _session(self, doc: dict[str, Any], path: Path, options: AdapterOptions):
         file = str(path)
-        history = doc.get("history") if isinstance(doc.get("history"), list) else []
+        history = list_field(doc, "history")
         events = EventList(file)
         task = _preamble(events, history)
         _steps(events, doc["trajectory"], _call_inputs(history))
-        info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
-        stats = info.get("model_stats") if isinstance(info.get("model_stats"), dict) else {}
+        info = object_field(doc, "info")
+        stats = object_field(info, "model_stats")
         model = _model(doc, path)
         instance = path.name.split(".traj")[0]
         run = _run_folder(path).name

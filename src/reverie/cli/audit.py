@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from reverie.audit.log import AuditLog, AuditReport
-from reverie.audit.rules import unexplained_rules
-from reverie.cli.common import (
-    JsonOpt,
-    WorkspaceOpt,
-    console,
-    err_console,
-    fail,
-    print_json,
-    resolve,
-)
+from reverie.cli.common import JsonOpt, WorkspaceOpt, console, err_console, print_json, resolve
 from reverie.cli.locking import workspace_locked
 from reverie.errors import AuditError, ReverieError
-from reverie.rulebook.rules import load_rules
-from reverie.settings import Settings
+
+if TYPE_CHECKING:
+    from reverie.audit.log import AuditReport
+    from reverie.settings import Settings
 
 audit_app = typer.Typer(
     help="The append-only, keyed and hash-chained log of every decision.", no_args_is_help=True
@@ -40,6 +32,10 @@ AnchorOpt = Annotated[
 
 def _check(settings: Settings, anchor: str | None) -> tuple[AuditReport | None, str | None, dict]:
     """The chain's report (or its error) and the rules no logged decision explains."""
+    from reverie.audit.log import AuditLog
+    from reverie.audit.rules import unexplained_rules
+    from reverie.rulebook.rules import load_rules
+
     report, error, rules = None, None, {}
     with workspace_locked(settings, "reverie audit verify"):
         try:
@@ -65,10 +61,7 @@ def verify(
     --anchor the log must still hold the anchored entry at its place.
     """
     settings = resolve(workspace)
-    try:
-        report, error, rules = _check(settings, anchor)
-    except ReverieError as exc:
-        raise fail(str(exc)) from exc
+    report, error, rules = _check(settings, anchor)
     if as_json:
         data: dict[str, Any] = {"ok": error is None and not rules}
         data |= report.model_dump() if report else {"error": error}
@@ -106,14 +99,14 @@ def anchor(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
     holds that entry at that place: it detects a rewrite or cut of the log up
     to the anchored entry, even by someone who holds the audit key.
     """
+    from reverie.audit.log import AuditLog
+
     settings = resolve(workspace)
     try:
         with workspace_locked(settings, "reverie audit anchor"):
             value = AuditLog(settings.state_dir).anchor()
     except AuditError as exc:
-        raise fail(f"audit log does not verify: {exc}") from exc
-    except ReverieError as exc:
-        raise fail(str(exc)) from exc
+        raise AuditError(f"audit log does not verify: {exc}") from exc
     if as_json:
         seq, _, digest = value.partition(":")
         print_json({"anchor": value, "seq": int(seq or 0), "hash": digest})

@@ -1,22 +1,27 @@
-"""What every command shares: the workspace option, settings, the store, output."""
+"""What every command shares: the workspace option, settings, the store or workspace, output.
+
+Cheap to import (``reverie --help`` loads it): the settings and the store are
+imported when a command resolves its workspace, not before.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
-from rich.markup import escape
 
 from reverie.cli.terminal import SafeConsole
-from reverie.errors import ConfigError, InputError, ReverieError
 from reverie.names import check_tenant
-from reverie.settings import Settings, find_workspace, load_settings
-from reverie.store import GraphStore, open_store
+
+if TYPE_CHECKING:
+    from reverie.settings import Settings
+    from reverie.store import GraphStore
+    from reverie.workspace import Workspace
 
 __all__ = [
     "JsonOpt",
@@ -24,11 +29,11 @@ __all__ = [
     "WorkspaceOpt",
     "console",
     "err_console",
-    "error_code",
-    "fail",
+    "outer_workspace",
     "print_json",
     "resolve",
     "store_for",
+    "workspace_for",
 ]
 
 # Every command prints through these: control characters in any printed text show as
@@ -41,10 +46,15 @@ WorkspaceOpt = Annotated[
     typer.Option(
         "--workspace",
         "-w",
-        help="Workspace folder (default: the nearest folder upward holding reverie.toml).",
+        help="Workspace folder (default: the -w before the command, else the nearest folder "
+        "upward holding reverie.toml).",
         show_default=False,
     ),
 ]
+
+# ``reverie -w DIR COMMAND``: the workspace given before the command, for the length of
+# one invocation (set by the root group, see reverie.cli.root). A command's own -w wins.
+outer_workspace: ContextVar[Path | None] = ContextVar("outer_workspace", default=None)
 
 
 def _tenant_option(value: str | None) -> str | None:
@@ -67,41 +77,50 @@ TenantOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
 
 
-def error_code(exc: ReverieError) -> int:
-    """The exit code for ``exc``: 2 for bad input or configuration (a template, a file the
-    user gave, an option), else 1."""
-    return 2 if isinstance(exc, (InputError, ConfigError)) else 1
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print an error the way every command does and return the Exit to raise."""
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
 def resolve(workspace: Path | None) -> Settings:
-    """Find and load the workspace's settings once, at the command's entry."""
-    try:
-        root = workspace if workspace is not None else find_workspace(Path.cwd())
-        return load_settings(root)
-    except ReverieError as exc:
-        raise fail(str(exc), 2) from exc
+    """Find and load the workspace's settings once, at the command's entry.
+
+    ``workspace`` is the command's own ``-w``; without it, the ``-w`` given before the
+    command; without either, the nearest folder upward holding reverie.toml. A missing
+    or broken workspace raises (exit 2 at the CLI boundary, see reverie.cli.exits).
+    """
+    from reverie.settings import find_workspace, load_settings
+
+    chosen = workspace if workspace is not None else outer_workspace.get()
+    return load_settings(chosen if chosen is not None else find_workspace(Path.cwd()))
 
 
 @contextmanager
 def store_for(settings: Settings) -> Iterator[GraphStore]:
     """Open the workspace's store for the length of a command."""
-    try:
-        store = open_store(settings)
-    except ReverieError as exc:
-        raise fail(str(exc), 2) from exc
+    from reverie.store import open_store
+
+    store = open_store(settings)
     try:
         yield store
     finally:
         store.close()
 
 
+@contextmanager
+def workspace_for(settings: Settings) -> Iterator[Workspace]:
+    """The workspace as the stages take it, for the length of a command.
+
+    Its store opens on first use and is closed when the command ends; its
+    lock honours ``[lock] timeout`` and says whom it waits for
+    (:func:`reverie.cli.locking.workspace_locked`).
+    """
+    from reverie.cli.locking import workspace_locked
+    from reverie.workspace import Workspace
+
+    with Workspace(settings, lock=lambda command: workspace_locked(settings, command)) as ws:
+        yield ws
+
+
 def print_json(data: Any) -> None:
+    """Print ``data`` as one indented JSON document on stdout."""
+    import orjson
+
     sys.stdout.write(
         orjson.dumps(
             data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=str

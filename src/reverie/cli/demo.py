@@ -7,15 +7,18 @@ from typing import Annotated
 
 import typer
 
-from reverie.cli.common import JsonOpt, console, fail, print_json
-from reverie.demo import run_demo
-from reverie.errors import ReverieError
-from reverie.settings import load_settings
-from reverie.store import open_store
+from reverie.cli.common import JsonOpt, console, outer_workspace, print_json
 
 
 def demo(
-    directory: Annotated[Path, typer.Option("--dir", help="Demo workspace folder.")] = Path("demo"),
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir",
+            help="Demo workspace folder (default: the -w before the command, else ./demo).",
+            show_default=False,
+        ),
+    ] = None,
     sessions: Annotated[
         Path | None,
         typer.Option(help="Sessions to read (e.g. ~/.claude/projects); default: the real "
@@ -24,10 +27,12 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest sessions into a demo workspace, dream, and render a CLAUDE.md section."""
-    try:
-        result = run_demo(directory, sessions)
-    except ReverieError as exc:
-        raise fail(str(exc), 2) from exc
+    from reverie.demo import run_demo
+    from reverie.settings import load_settings
+    from reverie.store import open_store
+
+    directory = directory or outer_workspace.get() or Path("demo")
+    result = run_demo(directory, sessions)
     if as_json:
         print_json(result.model_dump(mode="json"))
         return

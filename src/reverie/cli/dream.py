@@ -2,52 +2,52 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from reverie.audit.log import AuditLog
 from reverie.cli.common import (
     JsonOpt,
     TenantOpt,
     WorkspaceOpt,
     console,
     err_console,
-    error_code,
-    fail,
     print_json,
     resolve,
-    store_for,
+    workspace_for,
 )
-from reverie.cli.locking import workspace_locked
 from reverie.cli.terminal import DataTable
-from reverie.errors import ReverieError
-from reverie.forget.erase import live_session_ids
-from reverie.mine import mine
-from reverie.models import Motif
-from reverie.rulebook.distill import Distiller, EvidenceItem, TemplateDistiller
-from reverie.rulebook.dream import DreamPolicy, dream
-from reverie.rulebook.evidence import event_refs, evidence_items, fetch_events
-from reverie.settings import Settings
-from reverie.store.mining_base import MiningStore
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from reverie.rulebook.distill import Distiller
+    from reverie.settings import Settings
+    from reverie.workflow import StageProgress
 
 
-def current_motifs(
-    store: Any, tenant: str, settings: Settings, min_sessions: int, quiet: bool = False
-) -> list[Motif]:
-    """Mine the tenant now, so the dream sees the store as it is (motifs are stored too)."""
-    if not isinstance(store, MiningStore):
-        raise ReverieError(f"the {store.info().get('kind')} store does not support mining yet")
-    args = (store, tenant, settings.mine, settings.trust)
+@contextmanager
+def stage_bars(quiet: bool = False) -> Iterator[StageProgress | None]:
+    """A transient bar per workflow stage on stderr (none when quiet or not a terminal)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     if quiet or not err_console.is_terminal:
-        return mine(*args, min_sessions=min_sessions)
-    columns = (TextColumn("mining"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task("events", total=store.stats(tenant).events or None)
-        return mine(*args, min_sessions=min_sessions, progress=lambda n: bar.advance(task, n))
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, advance: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.advance(tasks[stage], advance)
+
+        yield progress
 
 
 def make_distiller(settings: Settings) -> Distiller:
@@ -66,6 +66,8 @@ def make_distiller(settings: Settings) -> Distiller:
             workspace=settings.root,
             max_tokens=settings.distill.max_tokens,
         )
+    from reverie.rulebook.distill import TemplateDistiller
+
     return TemplateDistiller(settings.root)
 
 
@@ -89,32 +91,22 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Curate the rule book: propose, reinforce, retire, flag conflicts, merge, promote."""
+        from reverie.rulebook.dream import DreamPolicy
+        from reverie.workflow import curate
+
         settings = resolve(workspace)
         tenant = tenant or settings.tenant
         policy = DreamPolicy.from_settings(settings, min_sessions)
-        try:
-            with store_for(settings) as store:
-                motifs = current_motifs(store, tenant, settings, policy.min_sessions, as_json)
-
-                def evidence_for(motif: Motif) -> list[EvidenceItem]:
-                    return evidence_items(motif, fetch_events(store, tenant, event_refs(motif)))
-
-                locked = nullcontext() if dry_run else workspace_locked(settings, "reverie dream")
-                with locked:
-                    report = dream(
-                        rules_dir=settings.rules_dir,
-                        audit=AuditLog(settings.state_dir),
-                        tenant=tenant,
-                        motifs=motifs,
-                        now=datetime.now(UTC),
-                        policy=policy,
-                        distiller=make_distiller(settings),
-                        evidence_for=evidence_for,
-                        live_sessions=live_session_ids(store, tenant),
-                        dry_run=dry_run,
-                    )
-        except ReverieError as exc:
-            raise fail(str(exc), error_code(exc)) from exc
+        with workspace_for(settings) as ws, stage_bars(as_json) as progress:
+            report = curate(
+                ws,
+                tenant,
+                now=datetime.now(UTC),
+                policy=policy,
+                distiller=make_distiller(settings),
+                dry_run=dry_run,
+                progress=progress,
+            )
         if as_json:
             print_json(report.model_dump(mode="json") | {"counts": report.counts()})
             return

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from reverie.cli.common import (
     JsonOpt,
@@ -15,15 +15,16 @@ from reverie.cli.common import (
     WorkspaceOpt,
     console,
     err_console,
-    fail,
     print_json,
     resolve,
-    store_for,
+    workspace_for,
 )
 from reverie.cli.terminal import DataTable
-from reverie.errors import ConfigError, ReverieError
-from reverie.evaluate import EvalReport, evaluate, parse_window, plot_drift
-from reverie.evaluate.stats import Interval, Rate
+from reverie.errors import ConfigError
+
+if TYPE_CHECKING:
+    from reverie.evaluate import EvalReport
+    from reverie.evaluate.stats import Interval, Rate
 
 SHOWN_WINDOWS = 26
 
@@ -200,43 +201,53 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Measure the rules: held-out precision, coverage, avoidable cost, outcomes, drift."""
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        from reverie.evaluate import evaluate, parse_window, plot_drift
+
         settings = resolve(workspace)
         tenant = tenant or settings.tenant
-        try:
-            window_ms = parse_window(window)
-            when = parse_date(deployed_at) if deployed_at else None
-            with store_for(settings) as store:
-                kwargs = dict(
-                    split=split, holdout=holdout, seed=seed, window_ms=window_ms, deployed_at=when
+        window_ms = parse_window(window)
+        when = parse_date(deployed_at) if deployed_at else None
+        with workspace_for(settings) as ws:
+            def measure(progress: Callable[[int], None] | None = None) -> EvalReport:
+                return evaluate(
+                    ws,
+                    tenant,
+                    split=split,
+                    holdout=holdout,
+                    seed=seed,
+                    window_ms=window_ms,
+                    deployed_at=when,
+                    progress=progress,
                 )
-                if as_json or not err_console.is_terminal:
-                    report = evaluate(store, settings, tenant, **kwargs)  # type: ignore[arg-type]
-                else:
-                    columns = (
-                        TextColumn("reading"),
-                        BarColumn(),
-                        MofNCompleteColumn(),
-                        TimeElapsedColumn(),
-                    )
-                    with Progress(*columns, console=err_console, transient=True) as bar:
-                        task = bar.add_task("events", total=store.stats(tenant).events or None)
-                        report = evaluate(
-                            store,
-                            settings,
-                            tenant,  # type: ignore[arg-type]
-                            progress=lambda n: bar.advance(task, n),
-                            **kwargs,
-                        )
-            if plot is not None and report.drift is not None:
-                ba = report.before_after
-                plot_drift(
-                    report.drift,
-                    plot,
-                    deployed_at=ba.deployed_at if ba else None,
-                    title=f"tenant {tenant}: drift per {window} window",
+
+            if as_json or not err_console.is_terminal:
+                report = measure()
+            else:
+                columns = (
+                    TextColumn("reading"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeElapsedColumn(),
                 )
-        except ReverieError as exc:
-            raise fail(str(exc)) from exc
+                with Progress(*columns, console=err_console, transient=True) as bar:
+                    task = bar.add_task("events", total=ws.store.stats(tenant).events or None)
+                    report = measure(lambda n: bar.advance(task, n))
+        if plot is not None and report.drift is not None:
+            ba = report.before_after
+            plot_drift(
+                report.drift,
+                plot,
+                deployed_at=ba.deployed_at if ba else None,
+                title=f"tenant {tenant}: drift per {window} window",
+            )
         if as_json:
             data = report.model_dump(mode="json")
             if plot is not None:

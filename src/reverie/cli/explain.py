@@ -6,21 +6,16 @@ from typing import Annotated
 
 import typer
 
-from reverie.audit.log import AuditLog
 from reverie.cli.common import (
     JsonOpt,
     TenantOpt,
     WorkspaceOpt,
     console,
-    fail,
     print_json,
     resolve,
-    store_for,
+    workspace_for,
 )
-from reverie.cli.explain_view import render_explanation
-from reverie.errors import ReverieError
-from reverie.rulebook.explain import explain
-from reverie.rulebook.rules import find_rule
+from reverie.errors import ConfigError
 
 
 def register(app: typer.Typer) -> None:
@@ -45,6 +40,10 @@ def register(app: typer.Typer) -> None:
 
         With --render HASH: which rules were in that rendered prompt, and why.
         """
+        from reverie.cli.explain_view import render_explanation
+        from reverie.rulebook.explain import explain
+        from reverie.rulebook.rules import find_rule
+
         settings = resolve(workspace)
         tenant = tenant or settings.tenant
         if render_hash is not None:
@@ -53,13 +52,10 @@ def register(app: typer.Typer) -> None:
             explain_render_cmd(settings, tenant, render_hash, as_json)
             return
         if rule_id is None:
-            raise fail("give a rule id (e.g. R-0004), or --render HASH", 2)
-        try:
-            rule = find_rule(settings.rules_dir, rule_id, tenant)
-            with store_for(settings) as store:
-                result = explain(rule, store, tenant, AuditLog(settings.state_dir))
-        except ReverieError as exc:
-            raise fail(str(exc)) from exc
+            raise ConfigError("give a rule id (e.g. R-0004), or --render HASH")
+        rule = find_rule(settings.rules_dir, rule_id, tenant)
+        with workspace_for(settings) as ws:
+            result = explain(ws, tenant, rule)
         if as_json:
             print_json(result.model_dump(mode="json"))
         else:

@@ -13,14 +13,16 @@ from reverie.cli.common import (
     TenantOpt,
     WorkspaceOpt,
     console,
-    error_code,
-    fail,
     print_json,
     resolve,
+    workspace_for,
 )
 from reverie.cli.render import AgentOpt, BudgetOpt, LocalTokensOpt, token_counter
-from reverie.errors import ReverieError
-from reverie.render.export import EXPORTS, export
+from reverie.errors import ConfigError
+
+# reverie.render.export.EXPORTS (kind -> template), spelled out so `--help` need not load
+# the renderer (tests/test_cli_shape.py keeps the two equal).
+EXPORTS = {"claude-md": "claude_md", "agents-md": "agents_md"}
 
 
 def register(app: typer.Typer) -> None:
@@ -51,23 +53,23 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Render approved rules into the marked section of CLAUDE.md or AGENTS.md; record it."""
+        from reverie.render.export import export
+
         settings = resolve(workspace)
         if kind not in EXPORTS:
-            raise fail(f"unknown export {kind!r}; use one of {', '.join(EXPORTS)}", 2)
+            raise ConfigError(f"unknown export {kind!r}; use one of {', '.join(EXPORTS)}")
         budget = budget if budget is not None else settings.render.default_budget
-        try:
+        with workspace_for(settings) as ws:
             result = export(
-                settings,
+                ws,
+                tenant or settings.tenant,
                 kind,
                 into,
-                tenant=tenant or settings.tenant,
                 agent=agent,
                 at=datetime.now(UTC),
                 budget=budget,
                 counter=token_counter(settings.distill.model, local_tokens),
             )
-        except ReverieError as exc:
-            raise fail(str(exc), error_code(exc)) from exc
         if as_json:
             print_json(result.model_dump(mode="json"))
             return

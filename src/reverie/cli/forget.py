@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -16,15 +16,14 @@ from reverie.cli.common import (
     WorkspaceOpt,
     console,
     err_console,
-    fail,
     print_json,
     resolve,
-    store_for,
+    workspace_for,
 )
 from reverie.cli.dream import make_distiller
-from reverie.cli.locking import workspace_locked
-from reverie.errors import ReverieError
-from reverie.forget.erase import ErasureReport, forget
+
+if TYPE_CHECKING:
+    from reverie.forget.erase import ErasureReport
 
 
 def _print(report: ErasureReport) -> None:
@@ -91,25 +90,25 @@ def register(app: typer.Typer) -> None:
         support falls below mine.min_sessions get a retirement proposal; the
         store is vacuumed and its WAL emptied. Transcript files are not touched.
         """
+        from reverie.forget.erase import forget
+
         settings = resolve(workspace)
         tenant = tenant or settings.tenant
-        try:
-            locked = nullcontext() if dry_run else workspace_locked(settings, "reverie forget")
-            with store_for(settings) as store, locked:
-                report = forget(
-                    settings,
-                    store,
-                    tenant,
-                    sessions=session or [],
-                    source=str(source) if source is not None else None,
-                    agent=agent,
-                    reason=reason,
-                    now=datetime.now(UTC),
-                    distiller=None if dry_run else make_distiller(settings),
-                    dry_run=dry_run,
-                )
-        except ReverieError as exc:
-            raise fail(str(exc)) from exc
+        with (
+            workspace_for(settings) as ws,
+            nullcontext() if dry_run else ws.locked("reverie forget"),
+        ):
+            report = forget(
+                ws,
+                tenant,
+                sessions=session or [],
+                source=str(source) if source is not None else None,
+                agent=agent,
+                reason=reason,
+                now=datetime.now(UTC),
+                distiller=None if dry_run else make_distiller(settings),
+                dry_run=dry_run,
+            )
         if as_json:
             print_json(report.model_dump(mode="json"))
         else:

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from reverie.cli.common import (
     JsonOpt,
     TenantOpt,
     WorkspaceOpt,
     console,
-    fail,
     print_json,
     resolve,
-    store_for,
+    workspace_for,
 )
 from reverie.cli.terminal import DataTable
-from reverie.errors import ReverieError
-from reverie.ingest.pipeline import IngestSummary, default_workers, discover, ingest_paths
+from reverie.errors import ConfigError
 from reverie.names import check_agent
+
+if TYPE_CHECKING:
+    from reverie.ingest.pipeline import IngestSummary
 
 HELP = """Ingest transcript files and folders (recursively) into the workspace's store.
 
@@ -37,10 +37,9 @@ apart and listed as collisions. Evaluation reports beside runs (SWE-bench
 report.json / results.json) are outcome files: their results go onto the
 sessions of their run.
 
-Exit codes: 0 everything ingested; 1 some lines or files were malformed,
-unreadable or over a limit and set aside (the rest was ingested; see the
-summary); 2 bad options, a missing path or workspace, or a store error.
-Inside a folder, files that are not transcripts or not regular files (a FIFO)
+Exits 1 when some lines or files were malformed, unreadable or over a limit
+and set aside (the rest was ingested; see the summary; every exit code:
+reverie --help). Inside a folder, files that are not transcripts or not regular files (a FIFO)
 are skipped and listed. Limits: docs/formats.md.
 """
 
@@ -81,13 +80,20 @@ def ingest(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from reverie.ingest.pipeline import default_workers, discover, ingest_paths
+
     settings = resolve(workspace)
     if fmt == "mapping" and mapping is None:
-        raise fail("--format mapping needs --mapping FILE.yaml", 2)
-    try:
-        files = list(discover(paths))
-    except ReverieError as exc:
-        raise fail(str(exc), 2) from exc
+        raise ConfigError("--format mapping needs --mapping FILE.yaml")
+    files = list(discover(paths))
     show_progress = not as_json and sys.stderr.isatty()
     progress = Progress(
         TextColumn("[bold]ingest"),
@@ -98,27 +104,23 @@ def ingest(
         transient=True,
         disable=not show_progress,
     )
-    with store_for(settings) as store, progress:
+    with workspace_for(settings) as ws, progress:
         task = progress.add_task("", total=len(files))
 
         def on_file(path: Path, _result: object) -> None:
             progress.update(task, advance=1, description=path.name)
 
-        try:
-            summary = ingest_paths(
-                settings,
-                store,
-                paths,
-                tenant=tenant,
-                agent=agent,
-                fmt=fmt,
-                mapping=mapping,
-                force=force,
-                workers=workers or default_workers(len(files)),
-                on_file=on_file,
-            )
-        except ReverieError as exc:
-            raise fail(str(exc), 2) from exc
+        summary = ingest_paths(
+            ws,
+            tenant or settings.tenant,
+            paths,
+            agent=agent,
+            fmt=fmt,
+            mapping=mapping,
+            force=force,
+            workers=workers or default_workers(len(files)),
+            on_file=on_file,
+        )
     if as_json:
         print_json(summary.model_dump(mode="json"))
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
@@ -12,13 +12,15 @@ from reverie.cli.common import (
     TenantOpt,
     WorkspaceOpt,
     console,
-    fail,
     print_json,
     resolve,
     store_for,
 )
 from reverie.cli.terminal import DataTable
-from reverie.models import Event
+from reverie.errors import InputError
+
+if TYPE_CHECKING:
+    from reverie.models import Event
 
 sessions_app = typer.Typer(help="List sessions and show one as a timeline.", no_args_is_help=True)
 
@@ -97,10 +99,9 @@ def show_session(
         t = tenant or settings.tenant
         session = store.find_session(t, ref)
         if session is None:
-            raise fail(
+            raise InputError(
                 f"no session {ref!r} in tenant {t!r}, or several match it (runs of one task "
-                "share its native id): give the session id (see `reverie sessions list`)",
-                1,
+                "share its native id): give the session id (see `reverie sessions list`)"
             )
         events = list(store.events(t, session_id=session.id))
     if as_json:

@@ -1,9 +1,14 @@
-"""The workspace lock as commands take it: timeout from settings or environment, exit 2.
+"""The workspace lock as commands take it: timeout from settings or environment.
 
 Every command that writes rules or the audit log (``dream``, ``review``,
 ``forget``, ``audit verify``/``anchor``, which finish an interrupted command)
-runs its writing part inside :func:`workspace_locked`. The library takes the
-same lock again inside (it is re-entrant), so a library caller is safe too.
+runs its writing part inside :func:`workspace_locked`: it is the lock of the
+workspace :func:`reverie.cli.common.workspace_for` opens, which the stages take
+through :meth:`~reverie.workspace.Workspace.locked`. The lock is re-entrant, so
+a command may hold it around a stage that takes it again; a library caller
+gets the same lock with the default timeout and no message while it waits.
+A bad timeout value (``ConfigError``) or a timeout (``WorkspaceBusy``) exits 2
+at the CLI boundary (:mod:`reverie.cli.exits`).
 """
 
 from __future__ import annotations
@@ -11,14 +16,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from reverie.audit.lock import timeout_from
-from reverie.audit.log import AuditLog
-from reverie.cli.common import err_console, fail
-from reverie.errors import ConfigError, WorkspaceBusy
-from reverie.settings import Settings
+from reverie.cli.common import err_console
+
+if TYPE_CHECKING:
+    from reverie.settings import Settings
 
 __all__ = ["workspace_locked"]
 
@@ -29,13 +34,10 @@ def _say(message: str) -> None:
 
 @contextmanager
 def workspace_locked(settings: Settings, command: str) -> Iterator[None]:
-    """Hold the workspace lock for ``command``; a timeout or a bad timeout value exits 2."""
-    try:
-        timeout = timeout_from(settings.lock.timeout, os.environ)
-    except ConfigError as exc:
-        raise fail(str(exc), 2) from exc
-    try:
-        with AuditLog(settings.state_dir).locked(command, timeout=timeout, on_wait=_say):
-            yield
-    except WorkspaceBusy as exc:
-        raise fail(str(exc), 2) from exc
+    """Hold the workspace lock for ``command``, saying whom it waits for while it waits."""
+    from reverie.audit.lock import timeout_from
+    from reverie.audit.log import AuditLog
+
+    timeout = timeout_from(settings.lock.timeout, os.environ)
+    with AuditLog(settings.state_dir).locked(command, timeout=timeout, on_wait=_say):
+        yield

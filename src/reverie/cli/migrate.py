@@ -4,27 +4,26 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from reverie.cli.common import (
     JsonOpt,
     TenantOpt,
     WorkspaceOpt,
     console,
-    fail,
     print_json,
     resolve,
     store_for,
 )
 from reverie.cli.terminal import DataTable
-from reverie.errors import ReverieError
-from reverie.settings import Settings
-from reverie.store import open_store
-from reverie.store.base import GraphStore
-from reverie.store.migrate import MigrationReport, migrate
+from reverie.errors import ConfigError
+
+if TYPE_CHECKING:
+    from reverie.settings import Settings
+    from reverie.store.base import GraphStore
+    from reverie.store.migrate import MigrationReport
 
 __all__ = ["register"]
 
@@ -45,7 +44,7 @@ Examples:
 
   reverie migrate --to embedded --path .reverie/from-neo4j.db
 
-Exit codes: 0 copied and verified; 1 counts differ; 2 bad options or a store error.
+Exits 1 when the counts differ (every exit code: reverie --help).
 """
 
 
@@ -85,19 +84,17 @@ def migrate_command(
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
+    from reverie.store import open_store
+
     settings = resolve(workspace)
     if settings.store.kind == to.value:
-        raise fail(f"the workspace's store is already {to.value!r}; --to names the other kind", 2)
-    target_settings = _target_settings(settings, to, uri, database, path)
-    try:
-        target = open_store(target_settings)
-    except ReverieError as exc:
-        raise fail(str(exc), 2) from exc
+        raise ConfigError(
+            f"the workspace's store is already {to.value!r}; --to names the other kind"
+        )
+    target = open_store(_target_settings(settings, to, uri, database, path))
     try:
         with store_for(settings) as source:
             report = _run(source, target, tenant)
-    except ReverieError as exc:
-        raise fail(str(exc), 2) from exc
     finally:
         target.close()
     if as_json:
@@ -109,6 +106,10 @@ def migrate_command(
 
 
 def _run(source: GraphStore, target: GraphStore, tenant: str | None) -> MigrationReport:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from reverie.store.migrate import migrate
+
     tenants = [tenant] if tenant else None
     if not sys.stderr.isatty():
         return migrate(source, target, tenants)

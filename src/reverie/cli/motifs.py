@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from reverie.cli.common import (
     JsonOpt,
@@ -13,16 +12,18 @@ from reverie.cli.common import (
     WorkspaceOpt,
     console,
     err_console,
-    fail,
     print_json,
     resolve,
     store_for,
 )
 from reverie.cli.terminal import DataTable
-from reverie.errors import ReverieError
-from reverie.mine import mine
-from reverie.models import Motif
-from reverie.store.mining_base import MiningStore
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from reverie.models import Motif
+    from reverie.settings import Settings
+    from reverie.store.base import GraphStore
 
 __all__ = ["motif_json", "register"]
 
@@ -67,13 +68,8 @@ def motifs(
     settings = resolve(workspace)
     tenant = tenant or settings.tenant
     with store_for(settings) as store:
-        if not isinstance(store, MiningStore):
-            raise fail(f"the {store.info().get('kind')} store does not support mining yet", 2)
         total = store.stats(tenant).events
-        try:
-            found = _run(store, tenant, settings, min_sessions, min_agents, total, as_json)
-        except ReverieError as exc:
-            raise fail(str(exc)) from exc
+        found = _run(store, tenant, settings, min_sessions, min_agents, total, as_json)
     shown = found[:limit] if limit else found
     if as_json:
         print_json([motif_json(m) for m in shown])
@@ -81,17 +77,31 @@ def motifs(
     _table(shown, len(found), tenant, min_sessions or settings.mine.min_sessions)
 
 
-def _run(store, tenant, settings, min_sessions, min_agents, total, quiet) -> list[Motif]:  # type: ignore[no-untyped-def]
-    kwargs = dict(min_sessions=min_sessions, min_agents=min_agents)
+def _run(
+    store: GraphStore,
+    tenant: str,
+    settings: Settings,
+    min_sessions: int | None,
+    min_agents: int | None,
+    total: int,
+    quiet: bool,
+) -> list[Motif]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from reverie.mine import mine
+
+    def run(progress: Callable[[int], None] | None = None) -> list[Motif]:
+        return mine(
+            store, tenant, settings.mine, settings.trust,
+            min_sessions=min_sessions, min_agents=min_agents, progress=progress,
+        )
+
     if quiet or not err_console.is_terminal:
-        return mine(store, tenant, settings.mine, settings.trust, **kwargs)
+        return run()
     columns = (TextColumn("mining"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as bar:
         task = bar.add_task("events", total=total or None)
-        return mine(
-            store, tenant, settings.mine, settings.trust,
-            progress=lambda n: bar.advance(task, n), **kwargs,
-        )
+        return run(lambda n: bar.advance(task, n))
 
 
 def _table(found: list[Motif], total: int, tenant: str, min_sessions: int) -> None:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from reverie.cli.common import JsonOpt, WorkspaceOpt, console, fail, print_json, resolve
-from reverie.errors import ReverieError
-from reverie.ingest.pipeline import discover
-from reverie.redact.redactor import FileCheck, Redactor, check_file
+from reverie.cli.common import JsonOpt, WorkspaceOpt, console, print_json, resolve
+from reverie.errors import ConfigError
+
+if TYPE_CHECKING:
+    from reverie.redact.redactor import FileCheck, Redactor
 
 HELP = """Show what redaction would replace in transcript files; nothing is stored.
 
@@ -24,8 +24,8 @@ Files are read line by line as text, so any file works; folders are searched
 for transcript files (.jsonl, .json, .traj, .ndjson). The workspace's
 \\[redact] settings apply (disabled classes, extra patterns, its key).
 
-Exit codes (--check): 0 nothing to redact; 1 something would be redacted;
-2 bad options, a missing path or workspace.
+With --check, exits 1 when something would be redacted (every exit code:
+reverie --help).
 """
 
 
@@ -37,15 +37,15 @@ def redact(
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
+    from reverie.ingest.pipeline import discover
+    from reverie.redact.redactor import Redactor
+
     settings = resolve(workspace)
-    try:
-        redactor = Redactor.from_settings(settings)
-        files = [path for path, _ in discover(paths)]
-    except ReverieError as exc:
-        raise fail(str(exc), 2) from exc
+    redactor = Redactor.from_settings(settings)
+    files = [path for path, _ in discover(paths)]
     if not check:
         if as_json:
-            raise fail("--json goes with --check", 2)
+            raise ConfigError("--json goes with --check")
         for path in files:
             with path.open(encoding="utf-8", errors="replace") as fh:
                 for line in fh:
@@ -61,6 +61,10 @@ def redact(
 
 
 def _check_all(redactor: Redactor, files: list[Path], show_progress: bool) -> list[FileCheck]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from reverie.redact.redactor import check_file
+
     progress = Progress(
         TextColumn("[bold]check"),
         BarColumn(),

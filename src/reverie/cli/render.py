@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,23 +14,17 @@ from reverie.cli.common import (
     WorkspaceOpt,
     console,
     err_console,
-    error_code,
-    fail,
     print_json,
     resolve,
+    workspace_for,
 )
-from reverie.cli.explain_view import print_render_explanation
 from reverie.cli.terminal import DataTable
-from reverie.errors import ReverieError
-from reverie.render.prompt import RenderResult, WithheldRule, load_template, template_variables
-from reverie.render.records import (
-    RenderLog,
-    explain_render,
-    render_and_record,
-)
-from reverie.render.tokens import TokenCounter, counter_for
-from reverie.rulebook.rules import load_rules
-from reverie.settings import Settings
+from reverie.errors import ConfigError
+
+if TYPE_CHECKING:
+    from reverie.render.prompt import RenderResult, WithheldRule
+    from reverie.render.tokens import TokenCounter
+    from reverie.settings import Settings
 
 AgentOpt = Annotated[
     str | None,
@@ -46,7 +40,7 @@ BudgetOpt = Annotated[
         "--budget",
         min=1,
         help="Token budget: leave out the lowest-scored rules until the output fits "
-        "(default: [render] default_budget, else no limit).",
+        "(default: \\[render] default_budget, else no limit).",
     ),
 ]
 LocalTokensOpt = Annotated[
@@ -60,10 +54,9 @@ LocalTokensOpt = Annotated[
 
 def token_counter(model: str, local: bool) -> TokenCounter:
     """Exact counts from Anthropic when a key is set and not ``local``; else the estimate."""
-    try:
-        return counter_for(model, exact=not local)
-    except ReverieError as exc:
-        raise fail(str(exc), 2) from exc
+    from reverie.render.tokens import counter_for
+
+    return counter_for(model, exact=not local)
 
 
 def summary(result: RenderResult, budget: int | None) -> str:
@@ -89,6 +82,8 @@ def withheld_note(withheld: list[WithheldRule]) -> str:
 
 
 def _print_vars(template: str | None, prompts_dir: Path) -> None:
+    from reverie.render.prompt import load_template, template_variables
+
     used: set[str] | None = None
     if template is not None:
         from jinja2 import meta
@@ -136,31 +131,28 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Render approved rules in scope for a tenant and agent into a template; record it."""
+        from reverie.render.records import render_and_record
+
         settings = resolve(workspace)
         if show_vars:
-            try:
-                _print_vars(template, settings.prompts_dir)
-            except ReverieError as exc:
-                raise fail(str(exc), error_code(exc)) from exc
+            _print_vars(template, settings.prompts_dir)
             return
         if template is None:
-            raise fail("give a TEMPLATE (e.g. claude_md), or --vars to list the variables", 2)
+            raise ConfigError("give a TEMPLATE (e.g. claude_md), or --vars to list the variables")
         tenant = tenant or settings.tenant
         budget = budget if budget is not None else settings.render.default_budget
         counter = token_counter(settings.distill.model, local_tokens)
-        try:
+        with workspace_for(settings) as ws:
             result, record = render_and_record(
-                settings,
+                ws,
+                tenant,
                 template,
-                tenant=tenant,
                 agent=agent,
                 at=datetime.now(UTC),
                 budget=budget,
                 counter=counter,
                 output=output.resolve() if output else None,
             )
-        except ReverieError as exc:
-            raise fail(str(exc), error_code(exc)) from exc
         if output is not None:
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_text(result.text, encoding="utf-8")
@@ -176,12 +168,13 @@ def register(app: typer.Typer) -> None:
 
 def explain_render_cmd(settings: Settings, tenant: str, digest: str, as_json: bool) -> None:
     """``reverie explain --render HASH``: the rules that were in that render, and why."""
-    try:
-        found = explain_render(
-            RenderLog(settings.state_dir), tenant, digest, load_rules(settings.rules_dir, tenant)
-        )
-    except ReverieError as exc:
-        raise fail(str(exc)) from exc
+    from reverie.cli.explain_view import print_render_explanation
+    from reverie.render.records import RenderLog, explain_render
+    from reverie.rulebook.rules import load_rules
+
+    found = explain_render(
+        RenderLog(settings.state_dir), tenant, digest, load_rules(settings.rules_dir, tenant)
+    )
     if as_json:
         print_json(found.model_dump(mode="json"))
     else:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from reverie.audit.log import AuditLog
-from reverie.cli.common import TenantOpt, WorkspaceOpt, console, fail, resolve
-from reverie.cli.locking import workspace_locked
-from reverie.errors import ReverieError
-from reverie.rulebook.review import Decision, resolve_reviewer, review
+from reverie.cli.common import TenantOpt, WorkspaceOpt, console, resolve, workspace_for
+
+if TYPE_CHECKING:
+    from reverie.rulebook.review import Decision
 
 review_app = typer.Typer(
     help="Approve, reject, edit or retire a rule, with a reason; logged and kept in its history.",
@@ -34,28 +34,30 @@ def _run(
     rule_id: str,
     reason: str,
     reviewer: str | None,
-    workspace,
-    tenant,
+    workspace: Path | None,
+    tenant: str | None,
     edits: dict[str, str | None] | None = None,
 ) -> None:
+    from reverie.rulebook.review import resolve_reviewer, review
+
     settings = resolve(workspace)
-    try:
-        who = resolve_reviewer(reviewer, settings)
-        with workspace_locked(settings, f"reverie review {decision}"):
-            rule = review(
-                rules_dir=settings.rules_dir,
-                audit=AuditLog(settings.state_dir),
-                tenant=tenant or settings.tenant,
-                rule_id=rule_id,
-                decision=decision,
-                reviewer=who,
-                reason=reason,
-                now=datetime.now(UTC),
-                edits=edits,  # type: ignore[arg-type]
-            )
-    except ReverieError as exc:
-        raise fail(str(exc)) from exc
-    console.print(f"{rule.id}: {decision} by {who} -> {rule.status} (version {rule.version})")
+    who = resolve_reviewer(reviewer, settings)
+    with workspace_for(settings) as ws:  # review takes the workspace lock (ws.locked)
+        rule = review(
+            ws,
+            tenant or settings.tenant,
+            rule_id,
+            decision,
+            reviewer=who,
+            reason=reason,
+            now=datetime.now(UTC),
+            edits=edits,
+        )
+    console.print(
+        f"{rule.id}: {decision} by {who} -> {rule.status} (version {rule.version})",
+        markup=False,
+        highlight=False,
+    )
 
 
 @review_app.command("approve")

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from reverie.cli.common import JsonOpt, TenantOpt, WorkspaceOpt, console, fail, print_json, resolve
+from reverie.cli.common import JsonOpt, TenantOpt, WorkspaceOpt, console, print_json, resolve
 from reverie.cli.terminal import DataTable
-from reverie.errors import ReverieError
-from reverie.rulebook.rules import RULE_STATUSES, Rule, find_rule, load_rules, render_rule
+from reverie.errors import ConfigError
+
+if TYPE_CHECKING:
+    from reverie.rulebook.rules import Rule
+
+# reverie.rulebook.rules.RULE_STATUSES, spelled out so `--help` need not load the rule book
+# (tests/test_cli_shape.py keeps the two equal).
+STATUSES = ("proposed", "approved", "rejected", "retired", "quarantined")
 
 rules_app = typer.Typer(help="List and show the rules of the rule book.", no_args_is_help=True)
 
@@ -20,18 +26,17 @@ def list_rules(
     tenant: TenantOpt = None,
     status: Annotated[
         str | None,
-        typer.Option("--status", help=f"Only rules with this status ({', '.join(RULE_STATUSES)})."),
+        typer.Option("--status", help=f"Only rules with this status ({', '.join(STATUSES)})."),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List the tenant's rules (and seeded ones) with status, confidence and evidence."""
+    from reverie.rulebook.rules import RULE_STATUSES, load_rules
+
     settings = resolve(workspace)
     if status is not None and status not in RULE_STATUSES:
-        raise fail(f"--status must be one of {', '.join(RULE_STATUSES)}", 2)
-    try:
-        rules = load_rules(settings.rules_dir, tenant or settings.tenant)
-    except ReverieError as exc:
-        raise fail(str(exc)) from exc
+        raise ConfigError(f"--status must be one of {', '.join(RULE_STATUSES)}")
+    rules = load_rules(settings.rules_dir, tenant or settings.tenant)
     rules = [r for r in rules if status is None or r.status == status]
     if as_json:
         print_json([r.model_dump(mode="json") for r in rules])
@@ -68,11 +73,10 @@ def show_rule(
     as_json: JsonOpt = False,
 ) -> None:
     """Print one rule file (front matter and body), or its JSON."""
+    from reverie.rulebook.rules import find_rule, render_rule
+
     settings = resolve(workspace)
-    try:
-        rule = find_rule(settings.rules_dir, rule_id, tenant or settings.tenant)
-    except ReverieError as exc:
-        raise fail(str(exc)) from exc
+    rule = find_rule(settings.rules_dir, rule_id, tenant or settings.tenant)
     if as_json:
         print_json(rule.model_dump(mode="json"))
     else:

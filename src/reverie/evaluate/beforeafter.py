@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reverie.epoch import to_ms
 from reverie.evaluate.metrics import SessionScore
 from reverie.evaluate.stats import Interval, Rate, mean_difference, rate, rate_difference
-from reverie.store.sqlite import to_ms
 
 __all__ = ["BeforeAfter", "Change", "RuleChange", "Side", "before_after"]
 

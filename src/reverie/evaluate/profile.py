@@ -1,7 +1,7 @@
 """One pass over a tenant's events: what evaluation needs of every session.
 
 :func:`profile_store` streams the tenant's events once, session by session
-(:meth:`~reverie.store.mining_base.MiningStore.failure_candidates`), runs the
+(:meth:`~reverie.store.base.GraphStore.failure_candidates`), runs the
 same detection and recovery as mining (:func:`reverie.mine.detect_session`,
 :func:`reverie.mine.recover_session`), and keeps per session:
 
@@ -29,13 +29,14 @@ from functools import lru_cache
 from itertools import groupby
 from operator import attrgetter
 
+from reverie.epoch import to_ms
 from reverie.mine.detect import detect_session
 from reverie.mine.program import command_of, is_shell_tool, program_of
 from reverie.mine.recovery import recover_session
 from reverie.mine.signature import signature_text
 from reverie.models import Correction, Failure, Outcome, Session
-from reverie.store.mining_base import MiningEvent, MiningStore
-from reverie.store.sqlite import to_ms
+from reverie.store.base import GraphStore
+from reverie.store.mining_base import MiningEvent
 
 __all__ = ["Call", "Corpus", "FailureRecord", "SessionProfile", "profile_store", "succeeded"]
 
@@ -63,10 +64,6 @@ class FailureRecord:
     @property
     def event_id(self) -> str:
         return self.failure.event_id
-
-    @property
-    def is_user(self) -> bool:
-        return self.failure.kind in ("correction", "interruption")
 
 
 @dataclass(slots=True, frozen=True)
@@ -190,7 +187,7 @@ def _records(
 
 
 def profile_store(
-    store: MiningStore,
+    store: GraphStore,
     tenant: str,
     sessions: Sequence[Session],
     outcomes: dict[str, Outcome],

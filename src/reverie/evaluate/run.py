@@ -20,11 +20,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reverie.errors import ConfigError, ReverieError
+from reverie.epoch import from_ms
+from reverie.errors import ConfigError
 from reverie.evaluate.beforeafter import BeforeAfter, before_after
 from reverie.evaluate.drift import Drift, drift
 from reverie.evaluate.matching import Matcher, RuleTarget, TemplateIndex, targets_for
@@ -36,7 +38,9 @@ from reverie.evaluate.training import Training, train_rules
 from reverie.render.records import RenderLog
 from reverie.rulebook.rules import Rule, load_rules
 from reverie.settings import Settings
-from reverie.store.mining_base import MiningStore
+
+if TYPE_CHECKING:
+    from reverie.workspace import Workspace
 
 __all__ = ["EvalReport", "evaluate"]
 
@@ -58,11 +62,7 @@ class EvalReport(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-def _ms_dt(ms: int | None) -> datetime | None:
-    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC)
-
-
-def _train(store: MiningStore, settings: Settings, corpus: Corpus, train: set[str]) -> Training:
+def _train(workspace: Workspace, corpus: Corpus, train: set[str]) -> Training:
     failures = [f for f in corpus.failures if f.session_id in train]
     ids = {f.id for f in failures}
     corrections = [c for c in corpus.corrections if c.failure_id in ids]
@@ -72,8 +72,8 @@ def _train(store: MiningStore, settings: Settings, corpus: Corpus, train: set[st
     }
     last = max((p.end or p.start or 0 for sid, p in corpus.sessions.items() if sid in train),
                default=0)
-    return train_rules(store, settings, corpus.tenant, failures, corrections, corpus.fix_ms,
-                       failed, train, now=_ms_dt(last) if last else None, texts=corpus.texts)
+    return train_rules(workspace, corpus.tenant, failures, corrections, corpus.fix_ms,
+                       failed, train, now=from_ms(last) if last else None, texts=corpus.texts)
 
 
 def _heldout_recurring(training: Training, corpus: Corpus, heldout: list[str]
@@ -87,8 +87,8 @@ def _heldout_recurring(training: Training, corpus: Corpus, heldout: list[str]
         seen[(rec.key, rec.template)]) >= 2
 
 
-def _workspace_rules(settings: Settings, tenant: str) -> list[Rule]:
-    return [r for r in load_rules(settings.rules_dir, tenant) if not r.seeded]
+def _workspace_rules(workspace: Workspace, tenant: str) -> list[Rule]:
+    return [r for r in load_rules(workspace.rules_dir, tenant) if not r.seeded]
 
 
 def _deployment(
@@ -110,8 +110,7 @@ def _deployment(
 
 
 def evaluate(
-    store: MiningStore,
-    settings: Settings,
+    workspace: Workspace,
     tenant: str,
     *,
     split: str = "time",
@@ -121,24 +120,27 @@ def evaluate(
     deployed_at: datetime | None = None,
     progress: Progress | None = None,
 ) -> EvalReport:
-    """Evaluate ``tenant``'s rules (see the module docstring); reads, never writes, the store."""
-    if not isinstance(store, MiningStore):
-        raise ReverieError(f"the {store.info().get('kind')} store does not support mining yet")
-    sessions = store.sessions(tenant)  # type: ignore[attr-defined]
+    """Evaluate ``tenant``'s rules (see the module docstring); reads, never writes, the store.
+
+    The workspace's rule book gives the rules measured for drift and
+    before/after; its render records give the deployment date.
+    """
+    store, settings = workspace.store, workspace.settings
+    sessions = store.sessions(tenant)
     if not sessions:
         raise ConfigError(f"tenant {tenant!r} has no sessions; run `reverie ingest` first")
-    corpus = profile_store(store, tenant, sessions, store.outcomes(tenant),  # type: ignore[attr-defined]
+    corpus = profile_store(store, tenant, sessions, store.outcomes(tenant),
                            progress)
     keys = [SessionKey(id=p.id, agent=p.agent, start=p.start, order=p.order)
             for p in corpus.sessions.values()]
     sp = split_sessions(keys, split, holdout, seed)
     notes: list[str] = []
-    training = _train(store, settings, corpus, set(sp.train))
+    training = _train(workspace, corpus, set(sp.train))
     # signatures over every session: the workspace's mining ids, for its own rules
     everything = {s.id: s for s in assign_with_texts(tenant, corpus.failures, corpus.texts)}
     for rec in corpus.records():
         rec.sig = rec.failure.signature_id
-    ws_rules = _workspace_rules(settings, tenant)
+    ws_rules = _workspace_rules(workspace, tenant)
     ws_matcher = Matcher(targets_for(ws_rules, everything), everything)
     approved_ws = {t.id for t in ws_matcher.targets if t.approved}
     carried = [

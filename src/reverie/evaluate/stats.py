@@ -1,7 +1,8 @@
 """Intervals for rates and means: Wilson, Newcombe's difference, a seeded bootstrap.
 
 All intervals are two-sided 95% by default. The bootstrap uses a fixed seed,
-so the same data always gives the same interval.
+so the same data always gives the same interval. Plain Python (``random``,
+``math``): evaluation needs no numpy.
 
 >>> round(wilson(8, 10).low, 3), round(wilson(8, 10).high, 3)
 (0.49, 0.943)
@@ -15,12 +16,20 @@ True
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Sequence
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["Interval", "Rate", "mean_difference", "rate", "rate_difference", "wilson"]
+__all__ = [
+    "Interval",
+    "Rate",
+    "mean_difference",
+    "percentile",
+    "rate",
+    "rate_difference",
+    "wilson",
+]
 
 Z95 = 1.959963984540054
 BOOTSTRAP = 2000
@@ -91,23 +100,41 @@ def rate_difference(k_after: int, n_after: int, k_before: int, n_before: int) ->
     )
 
 
+def percentile(ordered: Sequence[float], q: float) -> float:
+    """The ``q`` quantile (0 to 1) of sorted values, interpolated linearly between neighbours.
+
+    The same value as numpy's default (``numpy.percentile(values, 100 * q)``,
+    method ``linear``), computed the same way.
+
+    >>> percentile([1.0, 2.0, 3.0, 4.0], 0.5), percentile([1.0, 2.0, 3.0, 4.0], 0.025)
+    (2.5, 1.075)
+    """
+    if not ordered:
+        raise ValueError("percentile of no values")
+    pos = q * (len(ordered) - 1)
+    below = math.floor(pos)
+    above = min(below + 1, len(ordered) - 1)
+    a, b, t = ordered[below], ordered[above], pos - below
+    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
+
+
 def mean_difference(
     after: Sequence[float], before: Sequence[float], seed: int = 0, resamples: int = BOOTSTRAP
 ) -> Interval:
-    """mean(after) - mean(before), with a percentile bootstrap interval (seeded)."""
+    """mean(after) - mean(before), with a percentile bootstrap interval (seeded).
+
+    Each of ``resamples`` rounds draws ``len(after)`` values from ``after`` and
+    ``len(before)`` from ``before``, with replacement, and keeps the difference
+    of their means; the interval is the 2.5th and 97.5th percentile of those.
+    """
     if not after or not before:
         return Interval(estimate=None, low=None, high=None, method="bootstrap")
-    x, y = np.asarray(after, dtype=float), np.asarray(before, dtype=float)
-    rng = np.random.default_rng(seed)
-    diffs = np.empty(resamples)
-    chunk = max(1, 2_000_000 // max(len(x), len(y)))
-    for start in range(0, resamples, chunk):
-        m = min(chunk, resamples - start)
-        mx = x[rng.integers(0, len(x), size=(m, len(x)))].mean(axis=1)
-        my = y[rng.integers(0, len(y), size=(m, len(y)))].mean(axis=1)
-        diffs[start : start + m] = mx - my
-    low, high = np.percentile(diffs, [2.5, 97.5])
+    x, y = [float(v) for v in after], [float(v) for v in before]
+    draw = random.Random(seed).choices
+    nx, ny = len(x), len(y)
+    diffs = sorted(sum(draw(x, k=nx)) / nx - sum(draw(y, k=ny)) / ny for _ in range(resamples))
     return Interval(
-        estimate=_r(float(x.mean() - y.mean())), low=_r(float(low)), high=_r(float(high)),
+        estimate=_r(math.fsum(x) / nx - math.fsum(y) / ny),
+        low=_r(percentile(diffs, 0.025)), high=_r(percentile(diffs, 0.975)),
         method="bootstrap",
     )

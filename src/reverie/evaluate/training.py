@@ -3,11 +3,13 @@
 :func:`train_rules` takes the failures and corrections of the training
 sessions (already detected by :func:`reverie.evaluate.profile.profile_store`),
 assigns their signatures, builds the motifs through :class:`ScratchMining`
-(an in-memory :class:`~reverie.store.mining_base.MiningStore` that holds those
-results and answers the aggregate queries mining asks), and runs one dream
-cycle into a temporary rule book with a temporary audit log. The workspace's
-``rules/``, audit log and the store's mining tables are never written: the
-held-out sessions cannot leak into the rules they are measured against.
+(in memory, it holds those results and answers the aggregate queries of the
+store contract that mining asks), and runs the curation workflow
+(:func:`reverie.workflow.curate`, on those motifs, with the training sessions
+as the live ones) in a scratch workspace: a temporary rule book and audit log
+over the same store. The workspace's ``rules/``, audit log and the store's
+mining tables are never written: the held-out sessions cannot leak into the
+rules they are measured against.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reverie.audit.log import AuditLog
+from reverie.epoch import to_ms
 from reverie.evaluate.signatures import assign_with_texts
 from reverie.mine.causes import signature_causes
 from reverie.mine.fixes import fixes_by_signature
@@ -28,10 +30,8 @@ from reverie.mine.motifs import build_motifs
 from reverie.mine.pipeline import signature_raws
 from reverie.models import TRUST_CLASSES, Correction, Failure, Motif, Signature
 from reverie.rulebook.distill import TemplateDistiller
-from reverie.rulebook.dream import DreamPolicy, dream
-from reverie.rulebook.evidence import event_refs, evidence_items, fetch_events
 from reverie.rulebook.rules import Rule, load_rules
-from reverie.settings import Settings
+from reverie.store.base import GraphStore
 from reverie.store.mining_base import (
     FailureExample,
     MiningEvent,
@@ -40,7 +40,8 @@ from reverie.store.mining_base import (
     SignatureSession,
     SignatureStat,
 )
-from reverie.store.sqlite import to_ms
+from reverie.workflow import curate
+from reverie.workspace import Workspace
 
 __all__ = ["ScratchMining", "Training", "train_rules"]
 
@@ -58,7 +59,7 @@ class ScratchMining:
 
     def __init__(
         self,
-        store: Any,
+        store: GraphStore,
         tenant: str,
         failures: Iterable[Failure],
         corrections: Iterable[Correction],
@@ -95,13 +96,14 @@ class ScratchMining:
         out = []
         for sig, fs in groups.items():
             stamps = [to_ms(f.timestamp) for f in fs if f.timestamp is not None]
+            known = [t for t in stamps if t is not None]
             out.append(
                 SignatureStat(
                     sig, max(f.kind for f in fs), len(fs), len({f.session_id for f in fs}),
                     len({f.agent for f in fs}),
                     sum(float(trust_weights.get(f.trust, 0.0)) for f in fs
                         if f.trust in TRUST_CLASSES),
-                    min(stamps, default=None), max(stamps, default=None),  # type: ignore[arg-type]
+                    min(known, default=None), max(known, default=None),
                 )
             )
         return out
@@ -186,8 +188,7 @@ class Training:
 
 
 def train_rules(
-    store: Any,
-    settings: Settings,
+    workspace: Workspace,
     tenant: str,
     failures: list[Failure],
     corrections: list[Correction],
@@ -201,13 +202,16 @@ def train_rules(
 
     ``failed`` maps each training session to whether its outcome failed (``None``:
     unknown); ``train_ids`` are the training sessions (the dream's live sessions);
-    ``texts`` the failures' signature texts when already computed.
+    ``texts`` the failures' signature texts when already computed. The dream
+    runs in :meth:`~reverie.workspace.Workspace.scratch` space: the workspace's
+    store is read, its rule book and audit log are never written.
     """
+    store, settings = workspace.store, workspace.settings
     signatures = assign_with_texts(tenant, failures, texts or {})
-    scratch = ScratchMining(store, tenant, failures, corrections, fix_ms, failed)
+    results = ScratchMining(store, tenant, failures, corrections, fix_ms, failed)
     known = [v for v in failed.values() if v is not None]
     motifs = build_motifs(
-        scratch,  # type: ignore[arg-type]
+        results,  # type: ignore[arg-type]  # the mining part of the contract only
         tenant,
         signatures,
         min_sessions=settings.mine.min_sessions,
@@ -219,25 +223,17 @@ def train_rules(
         causes=signature_causes(failures),
         raws=signature_raws(failures),
     )
-    policy = DreamPolicy.from_settings(settings)
     with tempfile.TemporaryDirectory(prefix="reverie-eval-") as tmp:
-        rules_dir = Path(tmp) / "rules"
-
-        def evidence_for(motif: Motif) -> list[Any]:
-            return evidence_items(motif, fetch_events(store, tenant, event_refs(motif)))
-
-        report = dream(
-            rules_dir=rules_dir,
-            audit=AuditLog(Path(tmp) / "state"),
-            tenant=tenant,
-            motifs=motifs,
+        scratch = workspace.scratch(Path(tmp))
+        report = curate(  # the rule book's own policy, on the training part's motifs
+            scratch,
+            tenant,
             now=now or datetime.now(UTC),
-            policy=policy,
             distiller=TemplateDistiller(settings.root),
-            evidence_for=evidence_for,
+            motifs=motifs,
             live_sessions=set(train_ids),
         )
-        rules = load_rules(rules_dir, tenant)
+        rules = load_rules(scratch.rules_dir, tenant)
     return Training(
         signatures={s.id: s for s in signatures},
         motifs=motifs,

@@ -11,8 +11,9 @@
 3. derived files are scrubbed of the text that only the erased sessions held
    (:mod:`reverie.forget.scrub`: rule files, render records and rendered files,
    cached LLM answers, and at the end the audit log);
-4. the tenant is mined again and the dream's reinforce / retire logic runs over
-   the rules those motifs fed: evidence sessions that were erased are dropped,
+4. the tenant is mined again and the curation workflow
+   (:func:`reverie.workflow.curate`) runs the dream's reinforce / retire logic
+   over the rules those motifs fed: evidence sessions that were erased are dropped,
    support is recomputed, and a rule that falls below ``min_sessions`` (or
    loses all evidence) gets a retirement proposal, in its history and the audit;
 5. the store is compacted (``secure_delete``, ``VACUUM``,
@@ -30,29 +31,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
-from reverie.audit.log import AuditLog
-from reverie.errors import InputError, ReverieError
+from reverie.errors import InputError
 from reverie.forget import scrub
 from reverie.ids import make_id
-from reverie.mine import mine
 from reverie.models import CurationDecision, Event, Motif, Outcome, Session
 from reverie.names import safe_agent
 from reverie.redact.redactor import Redactor, key_path, visited_fields
 from reverie.resources import data_dir
-from reverie.rulebook.distill import Distiller, EvidenceItem
-from reverie.rulebook.dream import ACTIVE, DreamPolicy, dream
-from reverie.rulebook.evidence import event_refs, evidence_items, fetch_events
+from reverie.rulebook.distill import Distiller
+from reverie.rulebook.dream import ACTIVE, DreamPolicy
 from reverie.rulebook.rules import Flag, HistoryEntry, Rule, load_rules
 from reverie.settings import Settings
-from reverie.store.base import GraphStore
+from reverie.store.base import GraphStore, is_erased, live_session_ids
+from reverie.workflow import curate, mine_tenant
+from reverie.workspace import Workspace
 
 __all__ = [
-    "ErasableStore",
     "ErasureReport",
     "forget",
     "is_erased",
@@ -71,17 +70,6 @@ TOMBSTONE_KEEPS: dict[type, frozenset[str]] = {
     Event: frozenset({"source", "key", "tool", "call_id", "model", "usage", "flags"}),
     Outcome: frozenset({"source"}),
 }  # fmt: skip
-
-
-@runtime_checkable
-class ErasableStore(Protocol):
-    """A store that can erase sessions' content (the embedded store does)."""
-
-    def erase(
-        self, tenant: str, session_ids: Iterable[str], tombstone: dict[str, Any]
-    ) -> dict[str, int]: ...
-
-    def compact(self) -> None: ...
 
 
 class ErasureReport(BaseModel):
@@ -108,15 +96,6 @@ class ErasureReport(BaseModel):
     caches_removed: list[str] = Field(default_factory=list)
     audit_rewritten: list[int] = Field(default_factory=list)
     residue: list[str] = Field(default_factory=list)
-
-
-def is_erased(session: Session) -> bool:
-    return "erased" in session.attrs
-
-
-def live_session_ids(store: GraphStore, tenant: str) -> set[str]:
-    """The tenant's sessions that were not erased (the dream's ``live_sessions``)."""
-    return {s.id for s in store.sessions(tenant) if not is_erased(s)}
 
 
 def _stored_forms(value: str, redactor: Redactor | None) -> list[str]:
@@ -239,17 +218,16 @@ def erased_only_tokens(
     return tokens
 
 
-def _fed_motifs(motifs: list[Motif], settings: Settings, tenant: str) -> list[Motif]:
+def _fed_motifs(motifs: list[Motif], rules_dir: Path, tenant: str) -> list[Motif]:
     """Motifs that an existing rule of the tenant was derived from (reinforce/retire only)."""
-    rules = [r for r in load_rules(settings.rules_dir, tenant) if not r.seeded]
+    rules = [r for r in load_rules(rules_dir, tenant) if not r.seeded]
     ids = {r.evidence.motif_id for r in rules}
     sigs = {s for r in rules for s in r.evidence.signature_ids}
     return [m for m in motifs if m.id in ids or sigs & set(m.signature_ids)]
 
 
 def forget(
-    settings: Settings,
-    store: GraphStore,
+    workspace: Workspace,
     tenant: str,
     *,
     sessions: Iterable[str] = (),
@@ -260,9 +238,13 @@ def forget(
     distiller: Distiller | None = None,
     dry_run: bool = False,
 ) -> ErasureReport:
-    """Erase the chosen sessions of ``tenant`` (see the module docstring)."""
-    if not isinstance(store, ErasableStore):
-        raise ReverieError(f"the {store.info().get('kind')} store does not support erasure yet")
+    """Erase the chosen sessions of ``tenant`` from the workspace (see the module docstring).
+
+    Unless ``dry_run``, the erasure holds the workspace lock
+    (:meth:`~reverie.workspace.Workspace.locked`); its rule book and audit
+    log are the workspace's.
+    """
+    settings, store = workspace.settings, workspace.store
     redactor = _workspace_redactor(settings)
     chosen = select_sessions(
         store, tenant, sessions=sessions, source=source, agent=agent, redactor=redactor
@@ -286,24 +268,23 @@ def forget(
     )
     if dry_run:
         return report
-    audit = AuditLog(settings.state_dir)
-    with audit.locked("reverie forget"):
-        _erase(report, settings, store, chosen, audit, distiller)
+    with workspace.locked("reverie forget"):
+        _erase(report, workspace, chosen, distiller)
     return report
 
 
 def _erase(
     report: ErasureReport,
-    settings: Settings,
-    store: Any,
+    workspace: Workspace,
     chosen: list[Session],
-    audit: AuditLog,
     distiller: Distiller | None,
 ) -> None:
     """Steps 1 to 5 of the module docstring, with the workspace lock held."""
+    settings, store, audit = workspace.settings, workspace.store, workspace.audit
+    rules_dir = workspace.rules_dir
     tenant, now, ids = report.tenant, report.at, report.sessions
     tokens = erased_only_tokens(store, tenant, chosen, settings)
-    report.motifs_before = len(store.motifs(tenant)) if hasattr(store, "motifs") else 0
+    report.motifs_before = len(store.motifs(tenant))
     entry = audit.append(
         tenant,
         CurationDecision(
@@ -320,7 +301,7 @@ def _erase(
     replace = scrub.make_replacer(tokens)
     scrubbed: list[Rule] = []
     report.rules_scrubbed = scrub.scrub_rules(
-        settings.rules_dir,
+        rules_dir,
         tenant,
         replace,
         now=now,
@@ -341,14 +322,14 @@ def _erase(
             for rule in scrubbed
         ],
         scrubbed,
-        settings.rules_dir,
+        rules_dir,
         command="reverie forget",
     )
     report.files_scrubbed = scrub.scrub_render_records(
         settings.state_dir, settings.root, tenant, replace
     )
     report.caches_removed = scrub.scrub_caches(settings.state_dir, tokens)
-    _recompute(report, settings, store, tenant, now, distiller)
+    _recompute(report, workspace, tenant, now, distiller)
     report.audit_rewritten = scrub.scrub_audit(audit, tenant, replace)
     if report.audit_rewritten:
         audit.append(
@@ -374,33 +355,25 @@ def _workspace_redactor(settings: Settings) -> Redactor | None:
 
 def _recompute(
     report: ErasureReport,
-    settings: Settings,
-    store: Any,
+    workspace: Workspace,
     tenant: str,
     now: datetime,
     distiller: Distiller | None,
 ) -> None:
     """Mine again, then reinforce / retire the rules the erased sessions fed."""
-    policy = DreamPolicy.from_settings(settings)
-    motifs = mine(store, tenant, settings.mine, settings.trust, min_sessions=policy.min_sessions)
+    policy = DreamPolicy.from_settings(workspace.settings)
+    motifs = mine_tenant(workspace, tenant, min_sessions=policy.min_sessions)
     report.motifs_after = len(motifs)
-
-    def evidence_for(motif: Motif) -> list[EvidenceItem]:
-        return evidence_items(motif, fetch_events(store, tenant, event_refs(motif)))
-
-    result = dream(
-        rules_dir=settings.rules_dir,
-        audit=AuditLog(settings.state_dir),
-        tenant=tenant,
-        motifs=_fed_motifs(motifs, settings, tenant),
+    result = curate(
+        workspace,
+        tenant,
         now=now,
         policy=policy,
         distiller=distiller,
-        evidence_for=evidence_for,
-        live_sessions=live_session_ids(store, tenant),
+        motifs=_fed_motifs(motifs, workspace.rules_dir, tenant),
     )
     report.decisions = result.decisions + _below_threshold(
-        settings, tenant, set(report.sessions), policy, now
+        workspace, tenant, set(report.sessions), policy, now
     )
     report.retirements = sorted(
         {d.rule_id for d in report.decisions if d.action == "propose_retirement" and d.rule_id}
@@ -408,13 +381,12 @@ def _recompute(
 
 
 def _below_threshold(
-    settings: Settings, tenant: str, erased: set[str], policy: DreamPolicy, now: datetime
+    workspace: Workspace, tenant: str, erased: set[str], policy: DreamPolicy, now: datetime
 ) -> list[CurationDecision]:
     """Propose retiring rules that lost evidence to this erasure and fell below min_sessions."""
-    audit = AuditLog(settings.state_dir)
     decisions: list[CurationDecision] = []
     changed: list[Rule] = []
-    for rule in load_rules(settings.rules_dir, tenant):
+    for rule in load_rules(workspace.rules_dir, tenant):
         lost = any(
             h.action == "erase_evidence"
             and h.at == now
@@ -446,5 +418,7 @@ def _below_threshold(
         rule.updated = now
         decisions.append(decision)
         changed.append(rule)
-    audit.commit(tenant, decisions, changed, settings.rules_dir, command="reverie forget")
+    workspace.audit.commit(
+        tenant, decisions, changed, workspace.rules_dir, command="reverie forget"
+    )
     return decisions

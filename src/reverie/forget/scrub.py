@@ -75,7 +75,7 @@ def distinctive_tokens(text: str) -> set[str]:
     >>> sorted(distinctive_tokens("deploy ZEBRA-MARKER-91f3 with format, see /tmp/a1/x.py."))
     ['/tmp/a1/x.py', 'ZEBRA-MARKER-91f3']
     """
-    out = set()
+    out: set[str] = set()
     for m in _TOKEN.finditer(text):
         token = m.group(0).strip(".:!?=#")
         if _distinctive(token):

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from stat import S_ISREG
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,6 +41,9 @@ from reverie.redact.injection import flag_injection, flag_session
 from reverie.redact.redactor import Redactor
 from reverie.settings import Settings
 from reverie.store.base import GraphStore, SourceState
+
+if TYPE_CHECKING:
+    from reverie.workspace import Workspace
 
 __all__ = [
     "FileResult",
@@ -358,11 +362,10 @@ def default_workers(files: int) -> int:
 
 
 def ingest_paths(
-    settings: Settings,
-    store: GraphStore,
+    workspace: Workspace,
+    tenant: str,
     paths: Iterable[Path],
     *,
-    tenant: str | None = None,
     agent: str | None = None,
     fmt: str = "auto",
     mapping: Path | None = None,
@@ -370,19 +373,22 @@ def ingest_paths(
     workers: int = 1,
     on_file: Callable[[Path, FileResult], None] | None = None,
 ) -> IngestSummary:
-    """Ingest files and folders; bad files are reported in the summary, not raised.
+    """Ingest files and folders into ``tenant``; bad files are reported in the summary, not raised.
 
-    ``workers`` > 1 parses and writes files in that many processes. Each
-    worker opens the store that ``settings`` configures (``store`` is written
-    to only to ingest again a file whose worker failed or died), and each file
-    is still one transaction. See :func:`default_workers` for what the CLI picks.
+    Redaction follows the workspace's ``[redact]`` settings. ``workers`` > 1
+    parses and writes files in that many processes. Each worker opens the
+    store that the workspace's settings configure (the workspace's own store
+    is written to only to ingest again a file whose worker failed or died),
+    and each file is still one transaction. See :func:`default_workers` for
+    what the CLI picks.
     """
     try:
-        tenant = check_tenant(tenant or settings.tenant)
+        tenant = check_tenant(tenant)
         if agent is not None:
             check_agent(agent)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
+    settings, store = workspace.settings, workspace.store
     options = AdapterOptions(agent=agent, mapping_file=mapping)
     fixed = None if fmt == "auto" else get_adapter(fmt)
     if fmt == "mapping":

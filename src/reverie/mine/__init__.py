@@ -3,7 +3,7 @@
 The stages are pure functions over rows (:mod:`.detect`, :mod:`.signature`,
 :mod:`.causes`, :mod:`.recovery`, :mod:`.fixes`, :mod:`.motifs`, :mod:`.scores`,
 :mod:`.facts`); :func:`mine` runs them over a store that implements
-:class:`~reverie.store.mining_base.MiningStore`. Command lines are read as shell
+the store contract (:class:`~reverie.store.base.GraphStore`). Command lines are read as shell
 by :mod:`.shell` (``parse_shell`` here is :func:`reverie.mine.shell.parse`).
 """
 

@@ -242,10 +242,10 @@ def choose_basis(rows: Sequence[FixRow], motif_sessions: int, text: str = "") ->
             variants[key][value] += 1
     need = max(2, (motif_sessions + 1) // 2)
     ranked = []
-    for (kind, key), sessions in seen.items():
+    for (kind, normal), sessions in seen.items():
         # the most used invocation; on a tie the plainest (what every session has in common)
-        value = max(variants[(kind, key)].items(), key=lambda kv: (kv[1], -len(kv[0]), kv[0]))[0]
-        named = kind == "command" and named_in(key, text)
+        value = max(variants[(kind, normal)].items(), key=lambda kv: (kv[1], -len(kv[0]), kv[0]))[0]
+        named = kind == "command" and named_in(normal, text)
         prio = _PRIORITY["named" if named else kind]
         ranked.append((len(sessions) >= need, prio, len(sessions), kind, value, named))
     if not ranked:

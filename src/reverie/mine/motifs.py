@@ -15,7 +15,7 @@ program or tool ran them: one cause is one motif. Candidates without a cause
 stay as they are.
 
 :func:`build_motifs` takes the store's aggregates (see
-:class:`~reverie.store.mining_base.MiningStore`), keeps the motifs that
+:class:`~reverie.store.base.GraphStore`), keeps the motifs that
 recur in at least ``min_sessions`` sessions (a merged motif's sessions are the
 union of its signatures' sessions, each counted once) and scores them
 (:mod:`reverie.mine.scores`). Failed session outcomes are not motifs of their
@@ -36,7 +36,8 @@ from reverie.mine.facts import Cause
 from reverie.mine.fixes import FixRow, rows_for
 from reverie.mine.scores import MotifEvidence, score_motif
 from reverie.models import Motif, Signature
-from reverie.store.mining_base import MiningStore, SignatureStat
+from reverie.store.base import GraphStore
+from reverie.store.mining_base import SignatureStat
 
 __all__ = ["build_motifs", "group_signatures", "merge_by_cause", "motif_id"]
 
@@ -75,7 +76,7 @@ def group_signatures(
         by_key[(sig.tool, sig.program, sig.error_class)].append(sig)
     out: list[list[Signature]] = []
     for group in by_key.values():
-        graph = nx.Graph()
+        graph: nx.Graph[str] = nx.Graph()
         graph.add_nodes_from(s.id for s in group)
         pool = group
         if len(group) > max_group and sessions is not None:
@@ -137,7 +138,7 @@ def merge_by_cause(
 
 
 def build_motifs(
-    store: MiningStore,
+    store: GraphStore,
     tenant: str,
     signatures: Sequence[Signature],
     *,

@@ -1,7 +1,7 @@
 """The mining run: detect, sign, recover, store, aggregate, group, score.
 
 :func:`mine` streams a tenant's events once, session by session
-(:meth:`~reverie.store.mining_base.MiningStore.failure_candidates`), detects
+(:meth:`~reverie.store.base.GraphStore.failure_candidates`), detects
 failures and their recoveries in each session, assigns signatures, replaces
 the tenant's previous mining results in the store, and builds the motifs from
 the store's aggregates, one motif per root cause where the failures name one
@@ -23,7 +23,8 @@ from reverie.mine.recovery import recover_session
 from reverie.mine.signature import assign_signatures, signature_source
 from reverie.models import Correction, Failure, Motif, Signature
 from reverie.settings import MineSettings, TrustSettings
-from reverie.store.mining_base import MiningEvent, MiningSession, MiningStore
+from reverie.store.base import GraphStore
+from reverie.store.mining_base import MiningEvent, MiningSession
 
 __all__ = ["MiningResult", "mine", "mine_events"]
 
@@ -66,7 +67,7 @@ def mine_events(
 
 
 def mine(
-    store: MiningStore,
+    store: GraphStore,
     tenant: str,
     settings: MineSettings | None = None,
     trust: TrustSettings | None = None,

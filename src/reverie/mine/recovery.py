@@ -233,7 +233,7 @@ class _Calls:
         if tag is None or result is None:
             return False
         found = self.checks.get(result.id)
-        return bool(found) and tag not in found
+        return tag not in found if found else False
 
 
 def check_of(failure: Failure) -> str | None:
@@ -291,7 +291,7 @@ def _recover_one(
         same = _same_action(ev, failure, calls)
         fixed = ok or calls.passed_check(ev, tag)
         if same and fixed and failure.kind not in USER_KINDS | {"rejection"}:
-            ran_first = _ran_first(between, failure, shell, calls)
+            ran_first = _ran_first(between, failure, shell)
             fixed_input = _decode(ev.tool_input)
             summary = diff_inputs(failed_input, fixed_input, shell, ran_first, failure.program)
             if shell:
@@ -460,9 +460,7 @@ def _same_action(ev: MiningEvent, failure: Failure, calls: _Calls) -> bool:
     return True
 
 
-def _ran_first(
-    between: Sequence[MiningEvent], failure: Failure, shell: bool, calls: _Calls
-) -> list[str]:
+def _ran_first(between: Sequence[MiningEvent], failure: Failure, shell: bool) -> list[str]:
     """Programs (shell, as invoked: ``mix credo --strict``) or tools run successfully
     before the fix.
 

@@ -70,8 +70,8 @@ def signature_text(failure: Failure) -> tuple[str, str]:
     cls = _KIND_CLASS.get(failure.kind) or error_class(text, code)
     line = signature_source(failure)
     if not line.strip():
-        code = _EXIT.match(text.strip())
-        return cls, f"exit code {code.group(1) if code else '?'} with no output"
+        shown = _EXIT.match(text.strip())
+        return cls, f"exit code {shown.group(1) if shown else '?'} with no output"
     return cls, mask(line)
 
 

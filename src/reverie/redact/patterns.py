@@ -205,7 +205,7 @@ def find_all(plan: Plan, text: str) -> list[tuple[int, int, str]]:
         for start, end, kind in find(probe):
             found.append((start, rank, end, kind))
     if not found:
-        return found
+        return []
     found.sort()
     kept: list[tuple[int, int, str]] = []
     last_end = -1

@@ -44,7 +44,7 @@ import typing
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -75,6 +75,8 @@ __all__ = [
     "load_or_create_key",
     "visited_fields",
 ]
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 _CLASS_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
 _PLACEHOLDER_CACHE_MAX = 65536
@@ -293,7 +295,7 @@ class Redactor:
                 return result
             stack[-1].accept(result)
 
-    def redact_record(self, record: BaseModel) -> BaseModel:
+    def redact_record(self, record: ModelT) -> ModelT:
         """Redact every field of a pydantic model that can hold a string, in place.
 
         Fields are found from the model class (see :func:`visited_fields`), so

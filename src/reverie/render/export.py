@@ -29,14 +29,16 @@ import re
 import shutil
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reverie.errors import ConfigError, InputError
 from reverie.render.records import RenderLog, make_record, render_workspace
 from reverie.render.tokens import TokenCounter
-from reverie.settings import Settings
+
+if TYPE_CHECKING:
+    from reverie.workspace import Workspace
 
 __all__ = [
     "END",
@@ -209,11 +211,11 @@ def write_section(
 
 
 def export(
-    settings: Settings,
+    workspace: Workspace,
+    tenant: str,
     kind: str,
     into: Path,
     *,
-    tenant: str,
     agent: str | None,
     at: datetime,
     budget: int | None = None,
@@ -224,11 +226,11 @@ def export(
         raise ConfigError(f"unknown export {kind!r}; use one of {', '.join(EXPORTS)}")
     into = Path(into)
     result, rules = render_workspace(
-        settings, EXPORTS[kind], tenant=tenant, agent=agent, budget=budget, counter=counter
+        workspace, tenant, EXPORTS[kind], agent=agent, budget=budget, counter=counter
     )
     action = write_section(into, kind, result.hash, result.text, result.template_file)
     record = make_record(result, rules, at, kind="export", output=into.resolve())
-    RenderLog(settings.state_dir).append(record)
+    RenderLog(workspace.settings.state_dir).append(record)
     return ExportResult(
         path=str(into),
         kind=kind,

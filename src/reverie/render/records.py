@@ -20,7 +20,7 @@ import fcntl
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -30,7 +30,9 @@ from reverie.errors import InputError
 from reverie.render.prompt import RenderedRule, RenderResult, WithheldRule, render
 from reverie.render.tokens import TokenCounter
 from reverie.rulebook.rules import HistoryEntry, Rule, load_rules
-from reverie.settings import Settings
+
+if TYPE_CHECKING:
+    from reverie.workspace import Workspace
 
 __all__ = [
     "RecordedRule",
@@ -246,19 +248,20 @@ def explain_render(
 
 
 def render_workspace(
-    settings: Settings,
+    workspace: Workspace,
+    tenant: str,
     template: str,
     *,
-    tenant: str,
     agent: str | None,
     budget: int | None = None,
     counter: TokenCounter | None = None,
 ) -> tuple[RenderResult, list[Rule]]:
     """Render ``template`` with the workspace's rule book and settings (nothing recorded)."""
-    rules = load_rules(settings.rules_dir, tenant)
+    settings = workspace.settings
+    rules = load_rules(workspace.rules_dir, tenant)
     # Audit check (issue 14, finding 3): a rule whose status, directive or version no
     # logged decision explains is not rendered (`reverie audit verify` names it).
-    unexplained = unexplained_rules(settings.state_dir, rules)
+    unexplained = unexplained_rules(workspace.audit.state_dir, rules)
     result = render(
         template,
         rules,
@@ -276,10 +279,10 @@ def render_workspace(
 
 
 def render_and_record(
-    settings: Settings,
+    workspace: Workspace,
+    tenant: str,
     template: str,
     *,
-    tenant: str,
     agent: str | None,
     at: datetime,
     budget: int | None = None,
@@ -288,8 +291,8 @@ def render_and_record(
 ) -> tuple[RenderResult, RenderRecord]:
     """:func:`render_workspace`, then append the render's record to the workspace's log."""
     result, rules = render_workspace(
-        settings, template, tenant=tenant, agent=agent, budget=budget, counter=counter
+        workspace, tenant, template, agent=agent, budget=budget, counter=counter
     )
     record = make_record(result, rules, at, output=output)
-    RenderLog(settings.state_dir).append(record)
+    RenderLog(workspace.settings.state_dir).append(record)
     return result, record

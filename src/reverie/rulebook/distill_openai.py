@@ -52,7 +52,7 @@ except ImportError as exc:  # pragma: no cover - the extra is part of the dev in
 __all__ = ["NO_KEY", "OpenAIDistiller", "openai_client"]
 
 # The HTTP package the installed SDK is built on (``httpx2`` from openai 3.x, else ``httpx``).
-http: Any = getattr(_base_client, "httpx2", None) or _base_client.httpx
+http: Any = vars(_base_client).get("httpx2") or vars(_base_client)["httpx"]
 
 NO_KEY = "reverie-no-key"
 """Stands in for the key the SDK insists on when none is configured; never sent."""

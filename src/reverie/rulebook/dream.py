@@ -629,6 +629,12 @@ def dream(
 ) -> DreamReport:
     """Run one cycle (see the module docstring); ``now`` is the cycle's clock.
 
+    This is the rule-book primitive: it reads and writes ``rules_dir`` and
+    ``audit`` only and takes the motifs and their evidence as given. The
+    workspace-level stage is :func:`reverie.workflow.curate` (``reverie
+    dream``), which takes ``(workspace, tenant, ...)`` like every other stage,
+    mines the tenant, reads the evidence from the store and calls this.
+
     Unless ``dry_run``, the whole cycle holds the workspace lock: the rule book
     is read, ids are allocated and the decisions and rule files are written
     (as one journaled unit, :meth:`AuditLog.commit`) with no other command

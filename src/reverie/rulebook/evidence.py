@@ -9,11 +9,12 @@ with the tenant, so nothing crosses tenants.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 from reverie.models import Event, Motif
 from reverie.rulebook.distill import EvidenceItem
 from reverie.rulebook.rules import EventRef, Evidence
+from reverie.store.base import GraphStore
 
 __all__ = ["MAX_REFS", "event_refs", "evidence_from_motif", "evidence_items", "fetch_events"]
 
@@ -26,7 +27,9 @@ def _ref(example: dict[str, Any]) -> EventRef | None:
     file, line = example.get("file"), example.get("line")
     if not (event_id and session_id and file is not None and isinstance(line, int)):
         return None
-    role = "correction" if example.get("role") == "correction" else "failure"
+    role: Literal["failure", "correction"] = (
+        "correction" if example.get("role") == "correction" else "failure"
+    )
     return EventRef(event_id=event_id, session_id=session_id, file=str(file), line=line, role=role)
 
 
@@ -60,7 +63,7 @@ def evidence_from_motif(motif: Motif) -> Evidence:
     )
 
 
-def fetch_events(store: Any, tenant: str, refs: Iterable[EventRef]) -> dict[str, Event]:
+def fetch_events(store: GraphStore, tenant: str, refs: Iterable[EventRef]) -> dict[str, Event]:
     """The stored events (text as stored, i.e. redacted) for ``refs``, by event id."""
     wanted: dict[str, set[str]] = {}
     for ref in refs:

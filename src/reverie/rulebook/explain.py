@@ -21,13 +21,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reverie.audit.log import AuditEntry, AuditLog
+from reverie.audit.log import AuditEntry
 from reverie.models import Event, Motif
 from reverie.rulebook.rules import EventRef, HistoryEntry, Rule
+from reverie.store.base import GraphStore
+
+if TYPE_CHECKING:
+    from reverie.workspace import Workspace
 
 __all__ = ["Explanation", "Line", "Occurrence", "explain"]
 
@@ -39,10 +43,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+LineRole = Literal["call", "failure", "next_action", "next_result"]
+
+
 class Line(_Model):
     """One transcript event as stored: where it is and what it says."""
 
-    role: Literal["call", "failure", "next_action", "next_result"]
+    role: LineRole
     event_id: str
     file: str
     line: int
@@ -86,7 +93,7 @@ def _text(event: Event) -> str:
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + f"… [{len(text)} chars]"
 
 
-def _line(role: str, event: Event) -> Line:
+def _line(role: LineRole, event: Event) -> Line:
     return Line(
         role=role,
         event_id=event.id,
@@ -121,9 +128,9 @@ def _occurrence(events: list[Event], failure_id: str) -> list[Line]:
     return lines
 
 
-def _failure_refs(rule: Rule, store: Any, tenant: str) -> list[EventRef]:
+def _failure_refs(rule: Rule, store: GraphStore, tenant: str) -> list[EventRef]:
     refs = list(rule.evidence.events)
-    if rule.evidence.signature_ids and hasattr(store, "failure_examples"):
+    if rule.evidence.signature_ids:
         for ex in store.failure_examples(tenant, rule.evidence.signature_ids, limit=MAX_FAILURES):
             refs.append(
                 EventRef(event_id=ex.event_id, session_id=ex.session_id, file=ex.file, line=ex.line)
@@ -134,46 +141,46 @@ def _failure_refs(rule: Rule, store: Any, tenant: str) -> list[EventRef]:
     return list(unique.values())[:MAX_FAILURES]
 
 
-def _motif(rule: Rule, store: Any, tenant: str) -> tuple[Motif | None, bool]:
+def _motif(rule: Rule, store: GraphStore, tenant: str) -> tuple[Motif | None, bool]:
     ev = rule.evidence
-    if ev.motif_id and hasattr(store, "motifs"):
+    if ev.motif_id:
         for motif in store.motifs(tenant):
             if motif.id == ev.motif_id or set(motif.signature_ids) & set(ev.signature_ids):
                 return motif, True
     return None, False
 
 
-def _merged(rule: Rule, store: Any, tenant: str, entries: list[AuditEntry]) -> list[Motif]:
+def _merged(rule: Rule, store: GraphStore, tenant: str, entries: list[AuditEntry]) -> list[Motif]:
     """The tenant's stored motifs the dream merged into seeded ``rule``, in log order."""
     wanted = [e.motif_id for e in entries if e.action == "merge_into_seeded" and e.motif_id]
-    if not rule.seeded or not wanted or not hasattr(store, "motifs"):
+    if not rule.seeded or not wanted:
         return []
     stored = {m.id: m for m in store.motifs(tenant)}
     return [stored[mid] for mid in dict.fromkeys(wanted) if mid in stored]
 
 
-def _merged_refs(motifs: list[Motif], store: Any, tenant: str) -> list[EventRef]:
+def _merged_refs(motifs: list[Motif], store: GraphStore, tenant: str) -> list[EventRef]:
     refs = [
         EventRef(event_id=x["event_id"], session_id=x["session_id"], file=x["file"], line=x["line"])
         for m in motifs
         for x in m.examples
     ]
-    if hasattr(store, "failure_examples"):
-        sigs = [s for m in motifs for s in m.signature_ids]
-        refs += [
-            EventRef(event_id=ex.event_id, session_id=ex.session_id, file=ex.file, line=ex.line)
-            for ex in store.failure_examples(tenant, sigs, limit=MAX_FAILURES)
-        ]
+    sigs = [s for m in motifs for s in m.signature_ids]
+    refs += [
+        EventRef(event_id=ex.event_id, session_id=ex.session_id, file=ex.file, line=ex.line)
+        for ex in store.failure_examples(tenant, sigs, limit=MAX_FAILURES)
+    ]
     unique: dict[str, EventRef] = {}
     for ref in refs:
         unique.setdefault(ref.event_id, ref)
     return list(unique.values())[:MAX_FAILURES]
 
 
-def explain(rule: Rule, store: Any, tenant: str, audit: AuditLog | None = None) -> Explanation:
-    """Gather the explanation of ``rule`` from ``store`` (``tenant`` only) and ``audit``."""
+def explain(workspace: Workspace, tenant: str, rule: Rule) -> Explanation:
+    """Gather the explanation of ``rule``: the workspace's store and audit log, ``tenant`` only."""
+    store = workspace.store
     motif, stored = _motif(rule, store, tenant)
-    entries = list(audit.entries(tenant=tenant, rule_id=rule.id)) if audit else []
+    entries = list(workspace.audit.entries(tenant=tenant, rule_id=rule.id))
     merged = _merged(rule, store, tenant, entries)
     refs = _failure_refs(rule, store, tenant) + _merged_refs(merged, store, tenant)
     by_session: dict[str, list[EventRef]] = defaultdict(list)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import subprocess
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import ValidationError
 
@@ -24,6 +24,9 @@ from reverie.errors import ConfigError, InputError
 from reverie.models import CurationDecision
 from reverie.rulebook.rules import NEEDS_DIRECTIVE, HistoryEntry, Rule, find_rule
 from reverie.settings import Settings
+
+if TYPE_CHECKING:
+    from reverie.workspace import Workspace
 
 __all__ = ["EDITABLE", "Decision", "resolve_reviewer", "review"]
 
@@ -60,27 +63,30 @@ def resolve_reviewer(option: str | None, settings: Settings) -> str:
 
 
 def review(
-    *,
-    rules_dir: Path,
-    audit: AuditLog,
+    workspace: Workspace,
     tenant: str,
     rule_id: str,
     decision: Decision,
+    *,
     reviewer: str,
     reason: str,
     now: datetime,
-    edits: dict[str, str] | None = None,
+    edits: dict[str, str | None] | None = None,
 ) -> Rule:
-    """Apply one review decision to rule ``rule_id``, write the file and log the decision.
+    """Apply one review decision to rule ``rule_id`` of the workspace's rule book; log it.
 
-    The rule is read, changed and written (with its audit entry, as one
-    journaled unit) under the workspace lock, so a concurrent dream or review
-    cannot overwrite the decision.
+    ``edits`` (for ``edit``) maps fields to new text; ``None`` values are left as they are.
+
+    The rule is read, changed and written (with its entry in the workspace's
+    audit log, as one journaled unit) under the workspace lock
+    (:meth:`~reverie.workspace.Workspace.locked`), so a concurrent dream or
+    review cannot overwrite the decision.
     """
     if not reason.strip():
         raise InputError("a review needs a reason (--reason TEXT)")
-    with audit.locked(f"reverie review {decision}"):
-        return _decide(rules_dir, audit, tenant, rule_id, decision, reviewer, reason, now, edits)
+    with workspace.locked(f"reverie review {decision}"):
+        return _decide(workspace.rules_dir, workspace.audit, tenant, rule_id, decision,
+                       reviewer, reason, now, edits)
 
 
 def _decide(
@@ -92,7 +98,7 @@ def _decide(
     reviewer: str,
     reason: str,
     now: datetime,
-    edits: dict[str, str] | None,
+    edits: dict[str, str | None] | None,
 ) -> Rule:
     """The decision itself, with the lock held: read the rule, check, change, commit."""
     rule = find_rule(rules_dir, rule_id, tenant)

@@ -37,6 +37,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from reverie.errors import InputError
 
@@ -364,7 +365,7 @@ def _field_line(front: str, key: str, offset: int) -> int | None:
     return offset + front[: match.start()].count("\n") if match else None
 
 
-def _explain(err: dict[str, Any]) -> tuple[str, str]:
+def _explain(err: ErrorDetails) -> tuple[str, str]:
     loc = ".".join(str(p) for p in err["loc"]) or "(front matter)"
     top = str(err["loc"][0]) if err["loc"] else ""
     if err["type"] == "missing":
@@ -471,7 +472,3 @@ def next_rule_id(rules_dir: Path, taken: list[str] | None = None) -> str:
     ]
     numbers += [_id_number(t) for t in taken or []]
     return f"R-{max(numbers, default=0) + 1:04d}"
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

@@ -1,8 +1,12 @@
-"""The ``GraphStore`` protocol: what every provenance store does.
+"""The store contract: ``GraphStore``, the one protocol every provenance store implements.
 
-Two implementations: :class:`reverie.store.sqlite.SQLiteStore` (embedded, the
-default, one file under ``.reverie/``) and the Bolt store for Neo4j-compatible
-servers. One contract suite (``tests/store/``) runs against both.
+Two implementations, both registered in the ``reverie.stores`` entry-point
+group: :class:`reverie.store.sqlite.SQLiteStore` (``embedded``, the default,
+one file under ``.reverie/``) and :class:`reverie.store.bolt.BoltStore`
+(``neo4j``, for Neo4j-compatible servers). Each implements every method below
+(ingest, reading, mining, erasure), so callers never ask a store what it can
+do; ``tests/store/`` checks the method names and signatures of every
+registered store against this protocol and runs one behaviour suite on both.
 
 Rules every implementation keeps:
 
@@ -11,22 +15,55 @@ Rules every implementation keeps:
 - :meth:`GraphStore.write_file` is all-or-nothing: one transaction per source
   file, so a crash or Ctrl-C mid-file leaves the store as it was before it;
 - writes are idempotent: ids are content hashes, so writing the same sessions
-  again adds nothing, and a file that grew adds only its new events.
+  again adds nothing, and a file that grew adds only its new events;
+- :meth:`GraphStore.erase` keeps tombstones (ids, kinds, times, links) and
+  marks them ``{"erased": ...}`` in ``attrs`` (:func:`is_erased`); writing the
+  erased sessions' file again does not bring their content back.
+
+Mining reads and writes the row types of :mod:`reverie.store.mining_base`
+(named tuples: mining streams millions of events).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Protocol
 
 import networkx as nx
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from reverie.errors import InputError
-from reverie.models import Event, EventKind, Outcome, ParsedSession, Session
+from reverie.models import (
+    Correction,
+    Event,
+    EventKind,
+    Failure,
+    Motif,
+    Outcome,
+    ParsedSession,
+    Session,
+    Signature,
+)
+from reverie.settings import Settings
+from reverie.store.mining_base import (
+    FailureExample,
+    MiningEvent,
+    MiningSession,
+    RecoveryStat,
+    SignatureSession,
+    SignatureStat,
+)
 
-__all__ = ["GraphStore", "SourceState", "StoreStats", "WriteResult", "dumps_payload"]
+__all__ = [
+    "GraphStore",
+    "SourceState",
+    "StoreStats",
+    "WriteResult",
+    "dumps_payload",
+    "is_erased",
+    "live_session_ids",
+]
 
 
 def dumps_payload(value: Any) -> str:
@@ -83,11 +120,22 @@ class StoreStats(_Model):
     sources: int = 0
 
 
-@runtime_checkable
 class GraphStore(Protocol):
-    """A provenance store. See the module docstring for the rules it keeps."""
+    """A provenance store: the whole contract (see the module docstring for its rules)."""
 
-    def close(self) -> None: ...
+    # -- opening and closing ---------------------------------------------------
+    @classmethod
+    def from_settings(cls, settings: Settings) -> GraphStore:
+        """Open the store ``[store]`` in ``reverie.toml`` describes (credentials: environment)."""
+        ...
+
+    def close(self) -> None:
+        """Release the file or the connection; the store is not used afterwards."""
+        ...
+
+    def info(self) -> dict[str, Any]:
+        """Backend name and location, for ``reverie stats`` and error messages."""
+        ...
 
     # -- writing ---------------------------------------------------------------
     def source_state(self, tenant: str, path: str) -> SourceState | None:
@@ -108,9 +156,13 @@ class GraphStore(Protocol):
         ...
 
     # -- reading ---------------------------------------------------------------
-    def tenants(self) -> list[str]: ...
+    def tenants(self) -> list[str]:
+        """Every tenant that has records, sorted."""
+        ...
 
-    def stats(self, tenant: str) -> StoreStats: ...
+    def stats(self, tenant: str) -> StoreStats:
+        """Per-tenant counts, as ``reverie stats`` shows them."""
+        ...
 
     def sessions(
         self, tenant: str, agent: str | None = None, native_ids: Iterable[str] | None = None
@@ -145,6 +197,71 @@ class GraphStore(Protocol):
         """A bounded subgraph (sessions, agents, events and their edges) for analysis."""
         ...
 
-    def info(self) -> dict[str, Any]:
-        """Backend name and location, for ``reverie stats`` and error messages."""
+    # -- mining (reverie.mine) -------------------------------------------------
+    def failure_candidates(self, tenant: str) -> Iterator[MiningEvent]:
+        """Every event of the tenant, by session then ``seq`` (mining filters them)."""
         ...
+
+    def mining_sessions(self, tenant: str) -> Iterator[MiningSession]:
+        """Every session of the tenant with its agent and outcome."""
+        ...
+
+    def write_mining(
+        self,
+        tenant: str,
+        failures: Iterable[Failure],
+        signatures: Iterable[Signature],
+        corrections: Iterable[Correction],
+    ) -> None:
+        """Replace the tenant's failures, signatures, corrections (and motifs) at once."""
+        ...
+
+    def write_motifs(self, tenant: str, motifs: Iterable[Motif]) -> None:
+        """Replace the tenant's motifs (and their ``GROUPS`` edges)."""
+        ...
+
+    def signature_stats(
+        self, tenant: str, trust_weights: Mapping[str, float]
+    ) -> list[SignatureStat]:
+        """Occurrences, distinct sessions and agents, trust-weighted support, first/last seen."""
+        ...
+
+    def signature_sessions(self, tenant: str) -> list[SignatureSession]:
+        """Distinct (signature, session) pairs, for motif unions and outcome lift."""
+        ...
+
+    def recovery_stats(self, tenant: str) -> list[RecoveryStat]:
+        """Corrections grouped by the signature of the failure they correct and their fix."""
+        ...
+
+    def failure_examples(
+        self, tenant: str, signature_ids: Iterable[str], limit: int = 3
+    ) -> list[FailureExample]:
+        """Up to ``limit`` failures per signature (distinct sessions first) with file and line."""
+        ...
+
+    def motifs(self, tenant: str) -> list[Motif]:
+        """The tenant's stored motifs, highest score first."""
+        ...
+
+    # -- erasure (reverie forget) ----------------------------------------------
+    def erase(
+        self, tenant: str, session_ids: Iterable[str], tombstone: dict[str, Any]
+    ) -> dict[str, int]:
+        """Remove these sessions' content, keeping tombstones marked ``{"erased": tombstone}``;
+        their outcomes and mining records go. Returns counts by record kind."""
+        ...
+
+    def compact(self) -> None:
+        """Make erased bytes unrecoverable where the store holds them (files, logs)."""
+        ...
+
+
+def is_erased(session: Session) -> bool:
+    """Whether ``session`` is a tombstone left by :meth:`GraphStore.erase`."""
+    return "erased" in session.attrs
+
+
+def live_session_ids(store: GraphStore, tenant: str) -> set[str]:
+    """The tenant's sessions that were not erased (the dream's ``live_sessions``)."""
+    return {s.id for s in store.sessions(tenant) if not is_erased(s)}

@@ -134,7 +134,11 @@ class BoltStore(BoltMining, BoltErase):
             raise ConfigError(f"[store] uri = {uri!r} is not a usable Bolt URI: {exc}") from exc
         try:
             for statement in schema_statements():
-                self._write(lambda tx, q=statement: tx.run(q).consume(), "applying the schema")
+
+                def apply(tx: neo4j.ManagedTransaction, q: str = statement) -> None:
+                    tx.run(q).consume()
+
+                self._write(apply, "applying the schema")
         except BaseException:
             self._driver.close()
             raise
@@ -468,7 +472,7 @@ class BoltStore(BoltMining, BoltErase):
     def to_networkx(
         self, tenant: str, session_ids: Iterable[str] | None = None, max_events: int = 50_000
     ) -> nx.MultiDiGraph:
-        graph = nx.MultiDiGraph()
+        graph: nx.MultiDiGraph = nx.MultiDiGraph()
         wanted = None if session_ids is None else sorted(set(session_ids))
         for s in self.sessions(tenant):
             if wanted is not None and s.id not in wanted:
@@ -543,7 +547,11 @@ class _Batch:
         }
         done = WriteResult()
         agents: dict[str, dict[str, Any]] = {}
-        sessions, run_by, outcomes, has_outcome, events = [], [], [], [], []
+        sessions: list[dict[str, Any]] = []
+        run_by: list[dict[str, Any]] = []
+        outcomes: list[dict[str, Any]] = []
+        has_outcome: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
         for parsed in self.parsed:
             s = parsed.session
             if s.id in erased:

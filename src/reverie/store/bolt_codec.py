@@ -19,32 +19,22 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
+from reverie.epoch import from_ms, to_ms
 from reverie.models import Event, Outcome, Session, SourceRef, Usage
 from reverie.store.base import dumps_payload
 
 __all__ = [
     "event_from",
     "event_props",
-    "from_ms",
     "outcome_from",
     "outcome_props",
     "session_from",
     "session_props",
-    "to_ms",
 ]
-
-
-def to_ms(value: datetime | None) -> int | None:
-    return None if value is None else int(value.timestamp() * 1000)
-
-
-def from_ms(value: int | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value / 1000, tz=UTC)
 
 
 def _json(value: Any) -> str | None:

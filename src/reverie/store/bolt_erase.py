@@ -2,7 +2,7 @@
 
 :class:`BoltErase` is a mixin of :class:`reverie.store.bolt.BoltStore` with
 the same :meth:`erase` the embedded store has (see
-:class:`reverie.forget.erase.ErasableStore`): events keep their ids, kind, role,
+:meth:`reverie.store.base.GraphStore.erase`): events keep their ids, kind, role,
 trust, tool name, times, usage and links; their text, tool input, error
 status and exit code are cleared, ``flags`` becomes ``["erased"]`` and
 ``attrs`` holds the tombstone. Sessions lose their task and attrs the same
@@ -72,7 +72,9 @@ class BoltErase:
 
             def work(tx: neo4j.ManagedTransaction, chunk: list[str] = chunk) -> dict[str, int]:
                 return {
-                    name: int(tx.run(query, tenant=tenant, ids=chunk, mark=mark).single()["n"])
+                    name: int(
+                        tx.run(query, tenant=tenant, ids=chunk, mark=mark).single(strict=True)["n"]
+                    )
                     for name, query in _STEPS
                 }
 

@@ -1,7 +1,7 @@
 """Mining persistence and aggregations for the Bolt store, in Cypher.
 
 :class:`BoltMining` is a mixin of :class:`reverie.store.bolt.BoltStore` and
-implements :class:`~reverie.store.mining_base.MiningStore` the way
+implements the mining methods of :class:`~reverie.store.base.GraphStore` the way
 :class:`~reverie.store.sqlite_mining.SQLiteMining` does for the embedded
 store: the same records, the same aggregates (``count(DISTINCT ...)``, ``sum``,
 ``min``/``max`` on the server, never the failures pulled back to count them),
@@ -22,8 +22,8 @@ from typing import Any, TypeVar
 import neo4j
 import orjson
 
+from reverie.epoch import to_ms
 from reverie.models import TRUST_CLASSES, Correction, Failure, Motif, Signature
-from reverie.store.bolt_codec import to_ms
 from reverie.store.mining_base import (
     FailureExample,
     MiningEvent,

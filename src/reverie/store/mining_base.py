@@ -1,10 +1,10 @@
-"""The ``MiningStore`` protocol: what a store does for failure mining.
+"""What mining reads from a store and gets back: the rows of the contract's mining methods.
 
-Kept separate from :class:`~reverie.store.base.GraphStore` and small, so a Bolt
-store can implement the same methods in Cypher. Mining streams the events it
-needs once (:meth:`MiningStore.failure_candidates`), writes what it found
-(failures, signatures, corrections, then motifs), and asks the store for the
-aggregates (``GROUP BY`` in SQL, ``count(DISTINCT ...)`` in Cypher).
+The mining methods are part of the one store contract,
+:class:`~reverie.store.base.GraphStore`. Mining streams the events it needs
+once (:meth:`~reverie.store.base.GraphStore.failure_candidates`), writes what
+it found (failures, signatures, corrections, then motifs), and asks the store
+for the aggregates (``GROUP BY`` in SQL, ``count(DISTINCT ...)`` in Cypher).
 
 Graph edges these records carry (as foreign keys in the embedded store):
 
@@ -13,22 +13,18 @@ Graph edges these records carry (as foreign keys in the embedded store):
 - ``(Correction)-[:CORRECTS]->(Failure)``: ``Correction.failure_id``
 - ``(Motif)-[:GROUPS]->(Signature)``: ``Motif.signature_ids``
 
-The streamed rows are named tuples, not pydantic models: mining reads every
-event of a tenant (millions), and building a model per row would dominate.
+The rows are named tuples, not pydantic models: mining reads every event of a
+tenant (millions), and building a model per row would dominate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from typing import NamedTuple, Protocol, runtime_checkable
-
-from reverie.models import Correction, Failure, Motif, Signature
+from typing import NamedTuple
 
 __all__ = [
     "FailureExample",
     "MiningEvent",
     "MiningSession",
-    "MiningStore",
     "RecoveryStat",
     "SignatureSession",
     "SignatureStat",
@@ -91,7 +87,7 @@ class RecoveryStat(NamedTuple):
     signature_id: str
     kind: str
     summary: str
-    count: int
+    count: int  # type: ignore[assignment]  # a field named like tuple.count; read as .count
     steps: float
     tokens: float
     ms: float | None
@@ -106,54 +102,3 @@ class FailureExample(NamedTuple):
     session_id: str
     file: str
     line: int
-
-
-@runtime_checkable
-class MiningStore(Protocol):
-    """Persistence and aggregation for :mod:`reverie.mine`; every call takes a tenant."""
-
-    def failure_candidates(self, tenant: str) -> Iterator[MiningEvent]:
-        """Every event of the tenant, by session then ``seq`` (mining filters them)."""
-        ...
-
-    def mining_sessions(self, tenant: str) -> Iterator[MiningSession]:
-        """Every session of the tenant with its agent and outcome."""
-        ...
-
-    def write_mining(
-        self,
-        tenant: str,
-        failures: Iterable[Failure],
-        signatures: Iterable[Signature],
-        corrections: Iterable[Correction],
-    ) -> None:
-        """Replace the tenant's failures, signatures, corrections (and motifs) at once."""
-        ...
-
-    def signature_stats(
-        self, tenant: str, trust_weights: Mapping[str, float]
-    ) -> list[SignatureStat]:
-        """Occurrences, distinct sessions and agents, trust-weighted support, first/last seen."""
-        ...
-
-    def signature_sessions(self, tenant: str) -> list[SignatureSession]:
-        """Distinct (signature, session) pairs, for motif unions and outcome lift."""
-        ...
-
-    def recovery_stats(self, tenant: str) -> list[RecoveryStat]:
-        """Corrections grouped by the signature of the failure they correct and their fix."""
-        ...
-
-    def failure_examples(
-        self, tenant: str, signature_ids: Iterable[str], limit: int = 3
-    ) -> list[FailureExample]:
-        """Up to ``limit`` failures per signature (distinct sessions first) with file and line."""
-        ...
-
-    def write_motifs(self, tenant: str, motifs: Iterable[Motif]) -> None:
-        """Replace the tenant's motifs (and their ``GROUPS`` edges)."""
-        ...
-
-    def motifs(self, tenant: str) -> list[Motif]:
-        """The tenant's stored motifs, highest score first."""
-        ...

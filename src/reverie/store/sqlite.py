@@ -12,7 +12,6 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
-from datetime import UTC, datetime
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import networkx as nx
 import orjson
 
+from reverie.epoch import from_ms, to_ms
 from reverie.errors import StoreError
 from reverie.ids import make_id
 from reverie.ingest.provenance import FileRuns, StoredRun, own_part
@@ -29,7 +29,7 @@ from reverie.settings import Settings
 from reverie.store.base import SourceState, StoreStats, WriteResult, dumps_payload
 from reverie.store.sqlite_mining import SQLiteMining
 
-__all__ = ["SQLiteStore", "from_ms", "to_ms"]
+__all__ = ["SQLiteStore"]
 
 _EVENT_COLUMNS = (
     "id, tenant, session_id, seq, key, kind, role, trust, text, tool, tool_input, call_id, "
@@ -43,14 +43,6 @@ _EVENT_INSERT = (
 _BATCH = 5_000
 
 
-def to_ms(value: datetime | None) -> int | None:
-    return None if value is None else int(value.timestamp() * 1000)
-
-
-def from_ms(value: int | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value / 1000, tz=UTC)
-
-
 def _dumps(value: Any) -> str | None:
     return None if value is None else dumps_payload(value)
 
@@ -60,7 +52,7 @@ def _loads(value: str | None) -> Any:
 
 
 class SQLiteStore(SQLiteMining):
-    """The default :class:`~reverie.store.base.GraphStore`: SQLite in WAL mode."""
+    """The default :class:`~reverie.store.base.GraphStore` (``embedded``): SQLite in WAL mode."""
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
@@ -75,9 +67,7 @@ class SQLiteStore(SQLiteMining):
             self._conn.executescript((data_dir("graph") / "sqlite.sql").read_text())
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the embedded store at {self.path}: {exc}") from exc
-        ensure = getattr(self, "_ensure_mining_schema", None)
-        if ensure is not None:
-            ensure()
+        self._ensure_mining_schema()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SQLiteStore:
@@ -436,7 +426,7 @@ class SQLiteStore(SQLiteMining):
     def to_networkx(
         self, tenant: str, session_ids: Iterable[str] | None = None, max_events: int = 50_000
     ) -> nx.MultiDiGraph:
-        graph = nx.MultiDiGraph()
+        graph: nx.MultiDiGraph = nx.MultiDiGraph()
         wanted = None if session_ids is None else set(session_ids)
         for s in self.sessions(tenant):
             if wanted is not None and s.id not in wanted:

@@ -2,7 +2,8 @@
 
 :class:`SQLiteMining` is a mixin of :class:`reverie.store.sqlite.SQLiteStore`
 (which provides ``self._conn``, a WAL-mode ``sqlite3.Connection`` in
-autocommit mode). It implements :class:`~reverie.store.mining_base.MiningStore`:
+autocommit mode). It implements the mining methods of the store contract
+(:class:`~reverie.store.base.GraphStore`):
 the tables are in ``graph/sqlite_mining.sql``; a tenant's mining results are
 replaced in one transaction; the aggregates are ``GROUP BY`` queries, so
 mining a store of millions of events never pulls the failures back into
@@ -13,11 +14,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
 from typing import Any
 
 import orjson
 
+from reverie.epoch import to_ms
 from reverie.errors import StoreError
 from reverie.models import TRUST_CLASSES, Correction, Failure, Motif, Signature
 from reverie.resources import data_dir
@@ -41,10 +42,6 @@ _FAILED = (
 _TABLES = (
     "mine_motif_signatures", "mine_motifs", "mine_corrections", "mine_failures", "mine_signatures",
 )
-
-
-def _ms(value: datetime | None) -> int | None:
-    return None if value is None else int(value.timestamp() * 1000)
 
 
 def _bool(value: Any) -> bool | None:
@@ -117,7 +114,7 @@ class SQLiteMining:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     (f.id, tenant, f.event_id, f.session_id, f.agent, f.kind, f.detector, f.tool,
-                     f.program, f.text, f.signature_id, f.trust, _ms(f.timestamp))
+                     f.program, f.text, f.signature_id, f.trust, to_ms(f.timestamp))
                     for f in failures
                 ),
             )

@@ -37,12 +37,12 @@ __all__ = [
 
 # The HTTP package the installed SDK is built on: ``httpx``, or its fork ``httpx2``
 # (anthropic 2.x), whose client objects the SDK insists on. Same API either way.
-http: Any = getattr(_base_client, "httpx2", None) or _base_client.httpx
+http: Any = vars(_base_client).get("httpx2") or vars(_base_client)["httpx"]
 
 DUMMY_KEY = "sk-ant-replay-not-a-key"
 
 
-class UnrecordedRequest(http.TransportError):  # type: ignore[misc,name-defined]
+class UnrecordedRequest(http.TransportError):
     """A request no recording matches; the message says how to add one."""
 
 
@@ -55,7 +55,7 @@ def _body(request: http.Request) -> Any:
     return orjson.loads(raw) if raw else None
 
 
-class ReplayTransport(http.BaseTransport):  # type: ignore[misc,name-defined]
+class ReplayTransport(http.BaseTransport):
     """Answer requests from recordings in ``folder`` (``*.json``); refuse everything else."""
 
     def __init__(self, folder: Path):
@@ -91,7 +91,7 @@ class ReplayTransport(http.BaseTransport):  # type: ignore[misc,name-defined]
         )
 
 
-class RecordingTransport(http.BaseTransport):  # type: ignore[misc,name-defined]
+class RecordingTransport(http.BaseTransport):
     """Forward to ``inner`` (a real transport) and save each exchange, without credentials."""
 
     def __init__(self, folder: Path, inner: http.BaseTransport | None = None):

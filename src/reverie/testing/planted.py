@@ -20,6 +20,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from reverie.ingest.provenance import link_session, source_id
 from reverie.models import Event, Outcome, ParsedSession, Session, SourceRef, Usage
@@ -65,7 +66,7 @@ class _Builder:
         self.now = start
         self.rng = rng
 
-    def add(self, **fields: object) -> None:
+    def add(self, **fields: Any) -> None:
         n = len(self.events)
         self.now += timedelta(seconds=self.rng.randint(1, 20))
         self.events.append(
@@ -74,7 +75,7 @@ class _Builder:
                 source=SourceRef(file=self.file, line=n + 1),
                 timestamp=self.now,
                 **fields,
-            )  # type: ignore[arg-type]
+            )
         )
 
     def call(
@@ -113,8 +114,10 @@ class _Builder:
             exit_code=exit_code,
         )
 
-    def bash(self, command: str, output: str, **kw: object) -> None:
-        self.call("Bash", {"command": command}, output, **kw)  # type: ignore[arg-type]
+    def bash(
+        self, command: str, output: str, *, is_error: bool = False, exit_code: int | None = None
+    ) -> None:
+        self.call("Bash", {"command": command}, output, is_error=is_error, exit_code=exit_code)
 
     def user(self, text: str) -> None:
         self.add(kind="message", role="user", trust="user", text=text)
@@ -213,7 +216,7 @@ def _routine(b: _Builder, rng: random.Random) -> None:
 
 
 def planted_sessions(
-    sessions: int = 24, steps: int = 30, seed: int = 0, noise: int = 2, tenant: str = "t"
+    sessions: int = 24, steps: int = 30, seed: int = 0, noise: int = 2
 ) -> Iterator[ParsedSession]:
     """Sessions of about ``4 * steps`` events with planted motifs (see the module docstring).
 

@@ -128,8 +128,18 @@ class _Session(_Builder):
             (tool, tool_input, text, {"exit_code": exit_code, "is_error": error, "trust": trust})
         )
 
-    def bash(self, command: str, output: str, exit_code: int | None = None) -> None:
-        self.call("Bash", {"command": command, "description": "run"}, output, exit_code=exit_code)
+    def bash(
+        self,
+        command: str,
+        output: str,
+        exit_code: int | None = None,
+        *,
+        is_error: bool | None = None,
+    ) -> None:
+        self.call(
+            "Bash", {"command": command, "description": "run"}, output,
+            exit_code=exit_code, is_error=is_error,
+        )
 
     def user(self, text: str) -> None:
         self.add(kind="message", role="user", trust="user", text=text)
