@@ -119,12 +119,13 @@ def test_the_help_spells_library_constants_as_the_library_does() -> None:
     assert export_cli.EXPORTS == EXPORTS
 
 
-def test_printing_skips_the_escaper_only_for_text_without_control_characters() -> None:
-    """SafeConsole's fast path (str.isprintable) never lets a control character through."""
-    from reverie.cli.terminal import _plain, printable
-    from reverie.render.text import CONTROL
+def test_printing_escapes_every_control_character() -> None:
+    """SafeConsole's escaper never lets a control character through."""
+    from reverie.cli.terminal import printable
+    from reverie.controls import CONTROL
 
-    leaked = [hex(c) for c in range(0x110000) if CONTROL.match(chr(c)) and _plain(chr(c))]
+    controls = (chr(c) for c in range(0x110000))
+    leaked = [hex(ord(c)) for c in controls if CONTROL.match(c) and printable(c) == c]
     assert leaked == []
     assert printable("tab\tand\nnewline, é, 中") == "tab\tand\nnewline, é, 中"
     assert printable("a\x1b[2Jb\u202e") == "a\\x1b[2Jb\\u202e"

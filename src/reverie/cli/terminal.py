@@ -28,33 +28,16 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Span, Text
 
+from reverie.controls import CONTROL, printable
+
 __all__ = ["DataTable", "SafeConsole", "printable", "printable_text"]
-
-
-def _plain(text: str) -> bool:
-    """True when ``text`` holds no control character: every one :func:`printable` replaces
-    (C0, C1, DEL, the Unicode format controls) is one ``str.isprintable`` refuses."""
-    return text.isprintable() or text.translate(_LINE_BREAKS).isprintable()
-
-
-_LINE_BREAKS = str.maketrans("", "", "\n\t")
-
-
-def printable(text: str) -> str:
-    """:func:`reverie.render.text.printable` (imported only for text that needs it: that
-    module loads the injection scanner and the models, too much for printing a table)."""
-    if _plain(text):
-        return text
-    from reverie.render.text import printable as _printable
-
-    return _printable(text)
 
 
 def printable_text(text: Text) -> Text:
     """A copy of ``text`` with :func:`printable` applied; its styles keep covering the same
     characters. ``text`` itself is returned when it holds no control character."""
     plain = text.plain
-    if _plain(plain):
+    if CONTROL.search(plain) is None:
         return text
     pieces: list[str] = []
     offsets = [0]  # offsets[i]: where old character i starts in the new text

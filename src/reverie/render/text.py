@@ -34,26 +34,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from reverie.controls import printable
 from reverie.redact.injection import flag_injection
 
-__all__ = ["CONTROL", "inline", "name_flags", "printable"]
-
-# C0 and C1 controls (not newline, tab), DEL, and the Unicode bidi/format controls
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters (except newline and tab) shown as ``\\xNN`` / ``\\uNNNN``.
-
-    >>> printable("a\\u202eb")
-    'a\\\\u202eb'
-    """
-    return CONTROL.sub(_escape, text)
+__all__ = ["inline", "name_flags"]
 
 # every character a Markdown reader or a text editor may take for a line break
 _BREAKS = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
