@@ -18,11 +18,7 @@ from reverie.cli.common import (
     workspace_for,
 )
 from reverie.cli.render import AgentOpt, BudgetOpt, LocalTokensOpt, token_counter
-from reverie.errors import ConfigError
-
-# reverie.render.export.EXPORTS (kind -> template), spelled out so `--help` need not load
-# the renderer (tests/test_cli_shape.py keeps the two equal).
-EXPORTS = {"claude-md": "claude_md", "agents-md": "agents_md"}
+from reverie.render.kinds import EXPORTS
 
 
 def register(app: typer.Typer) -> None:
@@ -56,8 +52,6 @@ def register(app: typer.Typer) -> None:
         from reverie.render.export import export
 
         settings = resolve(workspace)
-        if kind not in EXPORTS:
-            raise ConfigError(f"unknown export {kind!r}; use one of {', '.join(EXPORTS)}")
         budget = budget if budget is not None else settings.render.default_budget
         with workspace_for(settings) as ws:
             result = export(

@@ -9,13 +9,11 @@ import typer
 from reverie.cli.common import JsonOpt, TenantOpt, WorkspaceOpt, console, print_json, resolve
 from reverie.cli.terminal import DataTable
 from reverie.errors import ConfigError
+from reverie.rulebook.statuses import RULE_STATUSES as STATUSES
 
 if TYPE_CHECKING:
     from reverie.rulebook.rules import Rule
 
-# reverie.rulebook.rules.RULE_STATUSES, spelled out so `--help` need not load the rule book
-# (tests/test_cli_shape.py keeps the two equal).
-STATUSES = ("proposed", "approved", "rejected", "retired", "quarantined")
 
 rules_app = typer.Typer(help="List and show the rules of the rule book.", no_args_is_help=True)
 
@@ -31,11 +29,11 @@ def list_rules(
     as_json: JsonOpt = False,
 ) -> None:
     """List the tenant's rules (and seeded ones) with status, confidence and evidence."""
-    from reverie.rulebook.rules import RULE_STATUSES, load_rules
+    from reverie.rulebook.rules import load_rules
 
     settings = resolve(workspace)
-    if status is not None and status not in RULE_STATUSES:
-        raise ConfigError(f"--status must be one of {', '.join(RULE_STATUSES)}")
+    if status is not None and status not in STATUSES:
+        raise ConfigError(f"--status must be one of {', '.join(STATUSES)}")
     rules = load_rules(settings.rules_dir, tenant or settings.tenant)
     rules = [r for r in rules if status is None or r.status == status]
     if as_json:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 
 from reverie.errors import ConfigError, InputError
+from reverie.render.kinds import EXPORTS
 from reverie.render.records import RenderLog, make_record, render_workspace
 from reverie.render.tokens import TokenCounter
 
@@ -52,7 +53,6 @@ __all__ = [
 ]
 
 ExportAction = Literal["created", "appended", "replaced", "unchanged"]
-EXPORTS: dict[str, str] = {"claude-md": "claude_md", "agents-md": "agents_md"}
 END = "<!-- reverie:end -->"
 # anything that looks like one of Reverie's markers, wherever it is on a line
 MARKER = re.compile(r"<!--\s*reverie:(begin|end)\b", re.IGNORECASE)

@@ -40,6 +40,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from reverie.errors import InputError
+from reverie.rulebook.statuses import RULE_STATUSES, RuleStatus
 
 __all__ = [
     "DESTRUCTIVE",
@@ -70,8 +71,6 @@ __all__ = [
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
-RuleStatus = Literal["proposed", "approved", "rejected", "retired", "quarantined"]
-RULE_STATUSES: tuple[str, ...] = ("proposed", "approved", "rejected", "retired", "quarantined")
 ID_PATTERN = r"^R-[0-9]{4,12}$"  # ASCII digits only: \d and int() accept any script
 _NOT_IMPERATIVE = {"the", "a", "an", "it", "this", "that", "i", "we", "they", "there", "he", "she"}
 
