@@ -49,16 +49,12 @@ def _inside(file: str, folder: str) -> bool:
     return file.startswith(folder.rstrip("/") + "/")
 
 
-def _same(text: str) -> str:
-    return text
-
-
 def attach_outcomes(
     store: GraphStore,
     tenant: str,
     report: Path,
     verdicts: dict[str, Verdict],
-    redact: Callable[[str], str] = _same,
+    redact: Callable[[str], str] = str,
 ) -> int:
     """Write the report's verdicts onto the stored sessions of its run; record the file.
 
