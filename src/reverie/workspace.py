@@ -20,6 +20,7 @@ the default one): :func:`~reverie.ingest.pipeline.ingest_paths`,
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -36,10 +37,8 @@ from reverie.settings import CONFIG_NAME, Settings, load_settings
 if TYPE_CHECKING:
     from reverie.store.base import GraphStore
 
-__all__ = ["DEFAULT_CONFIG", "LockTaker", "Workspace", "init_workspace"]
+__all__ = ["DEFAULT_CONFIG", "Workspace", "init_workspace"]
 
-LockTaker = Callable[[str], AbstractContextManager[object]]
-"""How a workspace takes its lock for a command (default: :meth:`AuditLog.locked`)."""
 
 DEFAULT_CONFIG = """\
 # Reverie workspace settings. Credentials never go here: the Bolt store reads
@@ -102,8 +101,9 @@ class Workspace:
     store passed in is the caller's and stays open. ``rules_dir`` and
     ``audit`` default to the workspace's own (``rules/``, ``.reverie/``);
     :meth:`scratch` gives a workspace that reads the same store but keeps its
-    rule book and audit log elsewhere. ``lock`` says how the workspace lock is
-    taken (the CLI passes one that honours ``[lock] timeout`` and exits 2).
+    rule book and audit log elsewhere. :meth:`locked` waits up to ``[lock]
+    timeout`` (or ``REVERIE_LOCK_TIMEOUT``) and calls ``on_wait`` with whom it
+    waits for (the CLI prints it).
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -119,23 +119,23 @@ class Workspace:
         store: GraphStore | None = None,
         rules_dir: Path | None = None,
         audit: AuditLog | None = None,
-        lock: LockTaker | None = None,
+        on_wait: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.rules_dir = Path(rules_dir) if rules_dir is not None else settings.rules_dir
         self.audit = audit if audit is not None else AuditLog(settings.state_dir)
         self._store = store
         self._owns_store = store is None
-        self._lock = lock
+        self._on_wait = on_wait
 
     @classmethod
     def open(
         cls, where: Path | str | Settings, *, store: GraphStore | None = None,
-        lock: LockTaker | None = None,
+        on_wait: Callable[[str], None] | None = None,
     ) -> Workspace:
         """The workspace at ``where`` (a folder holding ``reverie.toml``, or its settings)."""
         settings = where if isinstance(where, Settings) else load_settings(Path(where))
-        return cls(settings, store=store, lock=lock)
+        return cls(settings, store=store, on_wait=on_wait)
 
     @property
     def root(self) -> Path:
@@ -157,7 +157,10 @@ class Workspace:
 
     def locked(self, command: str) -> AbstractContextManager[object]:
         """Hold the workspace lock for ``command`` (re-entrant within the process)."""
-        return self._lock(command) if self._lock is not None else self.audit.locked(command)
+        from reverie.audit.lock import timeout_from
+
+        timeout = timeout_from(self.settings.lock.timeout, os.environ)
+        return self.audit.locked(command, timeout=timeout, on_wait=self._on_wait)
 
     def scratch(self, folder: Path) -> Workspace:
         """This workspace's settings and store, with a rule book and audit log under ``folder``."""

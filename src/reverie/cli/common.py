@@ -106,14 +106,13 @@ def store_for(settings: Settings) -> Iterator[GraphStore]:
 def workspace_for(settings: Settings) -> Iterator[Workspace]:
     """The workspace as the stages take it, for the length of a command.
 
-    Its store opens on first use and is closed when the command ends; its
-    lock honours ``[lock] timeout`` and says whom it waits for
-    (:func:`reverie.cli.locking.workspace_locked`).
+    Its store opens on first use and is closed when the command ends; while
+    its lock waits, it says for whom (:func:`reverie.cli.locking.say_waiting`).
     """
-    from reverie.cli.locking import workspace_locked
+    from reverie.cli.locking import say_waiting
     from reverie.workspace import Workspace
 
-    with Workspace(settings, lock=lambda command: workspace_locked(settings, command)) as ws:
+    with Workspace(settings, on_wait=say_waiting) as ws:
         yield ws
 
 

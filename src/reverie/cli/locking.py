@@ -6,14 +6,13 @@ runs its writing part inside :func:`workspace_locked`: it is the lock of the
 workspace :func:`reverie.cli.common.workspace_for` opens, which the stages take
 through :meth:`~reverie.workspace.Workspace.locked`. The lock is re-entrant, so
 a command may hold it around a stage that takes it again; a library caller
-gets the same lock with the default timeout and no message while it waits.
+gets the same lock and timeout, without the message while it waits.
 A bad timeout value (``ConfigError``) or a timeout (``WorkspaceBusy``) exits 2
 at the CLI boundary (:mod:`reverie.cli.exits`).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -28,16 +27,15 @@ if TYPE_CHECKING:
 __all__ = ["workspace_locked"]
 
 
-def _say(message: str) -> None:
+def say_waiting(message: str) -> None:
+    """Print whom the workspace lock waits for (``Workspace(on_wait=...)``)."""
     err_console.print(escape(message), highlight=False, soft_wrap=True)
 
 
 @contextmanager
 def workspace_locked(settings: Settings, command: str) -> Iterator[None]:
     """Hold the workspace lock for ``command``, saying whom it waits for while it waits."""
-    from reverie.audit.lock import timeout_from
-    from reverie.audit.log import AuditLog
+    from reverie.workspace import Workspace
 
-    timeout = timeout_from(settings.lock.timeout, os.environ)
-    with AuditLog(settings.state_dir).locked(command, timeout=timeout, on_wait=_say):
+    with Workspace(settings, on_wait=say_waiting).locked(command):
         yield
