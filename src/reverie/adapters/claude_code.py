@@ -421,26 +421,21 @@ def _find_parent_call(path: Path, session: str, agent_id: str) -> tuple[str | No
     parent_file = path.parent.parent.parent / f"{session}.jsonl"
     if path.parent.name != "subagents" or not parent_file.is_file():
         return None, None
+    lines = _parent_lines(parent_file)
+    if lines is None:  # the parent only adds detail; it is ingested on its own
+        return None, None
+    progress, typed = lines
     needle = agent_id.encode()
     call: str | None = None
-    try:
-        with open_regular(parent_file) as fh:
-            lines = [
-                raw
-                for _, raw, _ in iter_lines(fh)
-                if raw is not None and (needle in raw or b'"subagent_type"' in raw)
-            ]
-    except (InputError, OSError):  # the parent only adds detail; it is ingested on its own
-        return None, None
-    for raw in lines:
-        if needle in raw and b"agent_progress" in raw:
+    for raw in progress:
+        if needle in raw:
             found = _loads_object(raw).get("parentToolUseID")
             if isinstance(found, str) and found:
                 call = found
                 break
     if not call:
         return None, None
-    for raw in lines:
+    for raw in typed:
         if call.encode() not in raw:
             continue
         message = _loads_object(raw).get("message")
@@ -451,6 +446,40 @@ def _find_parent_call(path: Path, session: str, agent_id: str) -> tuple[str | No
                 kind = tool_input.get("subagent_type") if isinstance(tool_input, dict) else None
                 return call, kind if isinstance(kind, str) else None
     return call, None
+
+
+_ParentLines = tuple[list[bytes], list[bytes]]
+_PARENTS: dict[tuple[str, int, int], _ParentLines | None] = {}
+
+
+def _parent_lines(parent_file: Path) -> _ParentLines | None:
+    """A parent session's ``agent_progress`` lines and the lines naming a ``subagent_type``.
+
+    Read once per file version (path, size, modification time) and kept for its
+    other subagents' files: a session with many subagents is not read again
+    for each. None when the parent cannot be read.
+    """
+    try:
+        stat = parent_file.stat()
+        key = (str(parent_file), stat.st_size, stat.st_mtime_ns)
+        if key in _PARENTS:
+            return _PARENTS[key]
+        progress: list[bytes] = []
+        typed: list[bytes] = []
+        with open_regular(parent_file) as fh:
+            for _, raw, _ in iter_lines(fh):
+                if raw is None:
+                    continue
+                if b"agent_progress" in raw:
+                    progress.append(raw)
+                if b'"subagent_type"' in raw:
+                    typed.append(raw)
+    except (InputError, OSError):
+        return None
+    if len(_PARENTS) >= 8:
+        _PARENTS.clear()
+    _PARENTS[key] = (progress, typed)
+    return progress, typed
 
 
 def _loads_object(raw: bytes) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 
 from reverie.models import ParsedSession
+from reverie.redact.gates import Literals
 
 __all__ = [
     "FOLLOWED",
@@ -157,28 +158,13 @@ _ANCHORS: dict[str, tuple[tuple[str, ...], ...]] = {
 }  # fmt: skip
 
 
-_BYTE_ANCHORS = {
-    name: tuple(tuple(word.encode() for word in group) for group in groups)
-    for name, groups in _ANCHORS.items()
-}
-
-
-def _anchored(name: str, low: bytes) -> bool:
-    for group in _BYTE_ANCHORS[name]:
-        for word in group:
-            if word in low:
-                break
-        else:
-            return False
-    return True
-
-
-# every detector's first anchor group in one pattern: a short text it misses is clean
-# (lower-case literals, run on the lower-cased text: the engine jumps between first letters)
-_ANY_ANCHOR = re.compile(
-    "|".join(re.escape(word) for groups in _ANCHORS.values() for word in groups[0])
+# Every anchor word in one automaton: one scan of the lower-cased text tells which
+# words it holds (the same set that ``word in text`` tests would find).
+_ANCHOR_WORDS = Literals(word for groups in _ANCHORS.values() for group in groups for word in group)
+_GROUP_IDS: tuple[tuple[str, re.Pattern[str], tuple[frozenset[int], ...]], ...] = tuple(
+    (name, rx, tuple(_ANCHOR_WORDS.ids(group) for group in _ANCHORS[name]))
+    for name, rx in _DETECTORS
 )
-_SHORT = 256
 
 
 _TAG = re.compile(r"</?([A-Za-z][\w.:-]*)[^<>\n]{0,200}>")
@@ -206,13 +192,14 @@ def _markup_element(text: str, start: int, marker: str) -> bool:
 
 def _matches(text: str) -> list[tuple[str, int, int]]:
     """(flag, start, end) of every detector match in ``text``."""
-    if len(text) <= _SHORT and _ANY_ANCHOR.search(text.lower()) is None:
-        return []
     gate = text.encode("utf-8", "replace").lower()  # bytes: ASCII lower-casing is cheap
+    present = _ANCHOR_WORDS.present(gate)
+    if not present:
+        return []
     low: str | None = None
     found: list[tuple[str, int, int]] = []
-    for name, rx in _DETECTORS:
-        if not _anchored(name, gate):
+    for name, rx, groups in _GROUP_IDS:
+        if not all(not group.isdisjoint(present) for group in groups):
             continue
         if name == _CASED:
             found.extend(

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from reverie.redact.checks import card_ok, iban_ok, ipv4_ok, ipv6_ok, luhn_ok, phone_ok, ssn_ok
+from reverie.redact.gates import Literals
 
 __all__ = [
     "BUILTIN_CLASSES",
@@ -146,12 +147,22 @@ class Plan:
     built-in detector could match in; a short text that has neither skips the loop.
     """
 
-    __slots__ = ("detectors", "master", "steps")
+    __slots__ = ("blind", "cased", "detectors", "master", "steps")
 
     def __init__(self, detectors: list[Detector]) -> None:
         self.detectors = list(detectors)
+        # every needle in one automaton per case: one scan of a text tells which it holds
+        self.cased = Literals(n for d in self.detectors if not d.blind for n in d.needles)
+        self.blind = Literals(n for d in self.detectors if d.blind for n in d.needles)
         self.steps = [
-            (rank, det.needles, det.blind, det.shapes, det.trigger, det.find)
+            (
+                rank,
+                (self.blind if det.blind else self.cased).ids(det.needles) if det.needles else None,
+                det.blind,
+                det.shapes,
+                det.trigger,
+                det.find,
+            )
             for rank, det in enumerate(self.detectors)
         ]
         builtin = all(type(d).__module__ == __name__ for d in self.detectors) and all(
@@ -182,14 +193,20 @@ def find_all(plan: Plan, text: str) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, int, str]] = []
     last_trigger: re.Pattern[str] | None = None
     last_hit = False
+    cased: frozenset[int] | None = None
+    blind_found: frozenset[int] | None = None
     for rank, needles, blind, shapes, trigger, find in plan.steps:
-        if needles:
-            haystack = probe.lower if blind else text
-            for needle in needles:
-                if needle in haystack:
-                    break
+        if needles is not None:  # one of its needles is in the text (the same as `in` tests)
+            if blind:
+                if blind_found is None:
+                    blind_found = plan.blind.present(probe.lower.encode("utf-8", "surrogatepass"))
+                if needles.isdisjoint(blind_found):
+                    continue
             else:
-                continue
+                if cased is None:
+                    cased = plan.cased.present(text.encode("utf-8", "surrogatepass"))
+                if needles.isdisjoint(cased):
+                    continue
         if shapes:
             skeleton = probe.skeleton
             for shape in shapes:
