@@ -343,18 +343,14 @@ def _bare_ok(text: str, m: re.Match[str], upper: bool, key: str) -> bool:
     return after in _COLON_END
 
 
+_KEYWORD_WORDS = Literals(_KEYWORDS)
+
+
 def _keyword_spans(text: str, low: str) -> list[tuple[int, int]]:
-    """Where secret-naming words occur in ``text`` (any case), in order."""
+    """Where secret-naming words occur in ``text`` (any case), in order (one scan)."""
     if len(low) != len(text):  # rare: lower-casing changed the length; positions differ
         return [m.span() for m in _KEYWORDS_ANY_CASE.finditer(text)]
-    spans = []
-    for word in _KEYWORDS:
-        i = low.find(word)
-        while i >= 0:
-            spans.append((i, i + len(word)))
-            i = low.find(word, i + 1)
-    spans.sort()
-    return spans
+    return _KEYWORD_WORDS.spans(low)
 
 
 class EnvSecretDetector(Detector):
@@ -371,9 +367,6 @@ class EnvSecretDetector(Detector):
 
     def find(self, probe: Probe) -> Iterator[tuple[int, int, str]]:
         low = probe.lower
-        if not ("pass" in low or "secret" in low or "token" in low or "key" in low
-                or "credential" in low):  # fmt: skip
-            return
         text = probe.text
         for kw_start, kw_end in _keyword_spans(text, low):
             if kw_end - kw_start == 4 and not _lone_pass(text, kw_start, kw_end):
@@ -437,7 +430,8 @@ _NUMERIC = re.compile(
     r"-\d\d-\d\d\d\d|-\d\d\d-\d\d\d\d|\+\d|\(\d\d\d\)|\.\d\d?\d?\.\d|::"
     r"|:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:"
 )
-# each needle is one substring test of every longer text: few, and long where possible
+# all needles are found in one scan of a text (Plan), so a needle costs little; long ones
+# (exact prefixes of what the regex matches) let fewer texts through to the regex
 _SERVICE_NEEDLES = ("glpat-", "npm_", "pypi-AgEI", "hf_", "SG.", "shpat_", "dop_v1_")
 _SCHEMES = "Bearer|Basic|Token|Api-Token|Bot|Negotiate"  # of an Authorization header
 # everything some built-in detector needs (see Plan); tests check it is a superset
@@ -490,6 +484,8 @@ def builtin_detectors() -> list[Detector]:
         Detector(
             "AWS_ACCESS_KEY",
             c(r"(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}\b"),
+            needles=("AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA",
+                     "AROA", "APKA", "ASCA"),
             bounded=True,
         ),
         Detector(
@@ -505,6 +501,7 @@ def builtin_detectors() -> list[Detector]:
         Detector(
             "GITHUB_TOKEN",
             c(r"gh[pousr]_[A-Za-z0-9]{36,255}\b|github_pat_[A-Za-z0-9_]{22,255}\b"),
+            needles=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
             bounded=True,
         ),
         Detector(
