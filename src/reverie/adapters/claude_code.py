@@ -19,13 +19,19 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 from pydantic import ValidationError
 
 from reverie.adapters._common import iter_json_lines, json_type
-from reverie.adapters._reading import decode, iter_lines, open_regular
+from reverie.adapters._reading import (
+    LINE_LIMIT,
+    MB,
+    decode,
+    iter_lines,
+    open_regular,
+)
 from reverie.adapters.base import AdapterOptions, ParseItem
 from reverie.errors import InputError
 from reverie.models import Event, Malformed, ParsedSession, Session, SourceRef, Usage
@@ -162,8 +168,10 @@ def _dag_order(parents: dict[str, str | None], records: dict[str, Any]) -> list[
     for uuid, parent in parents.items():
         key = parent if parent in parents else None
         children.setdefault(key, []).append(uuid)
+    by_line = line_of.__getitem__
     for kids in children.values():
-        kids.sort(key=lambda u: line_of[u])
+        if len(kids) > 1:
+            kids.sort(key=by_line)
     order: list[str] = []
     stack = list(reversed(children.get(None, [])))
     seen: set[str] = set()
@@ -450,6 +458,7 @@ def _find_parent_call(path: Path, session: str, agent_id: str) -> tuple[str | No
 
 _ParentLines = tuple[list[bytes], list[bytes]]
 _PARENTS: dict[tuple[str, int, int], _ParentLines | None] = {}
+_WHOLE_PARENT = 64 * MB  # a parent file up to this size is read whole and searched
 
 
 def _parent_lines(parent_file: Path) -> _ParentLines | None:
@@ -464,21 +473,51 @@ def _parent_lines(parent_file: Path) -> _ParentLines | None:
         key = (str(parent_file), stat.st_size, stat.st_mtime_ns)
         if key in _PARENTS:
             return _PARENTS[key]
-        progress: list[bytes] = []
-        typed: list[bytes] = []
         with open_regular(parent_file) as fh:
-            for _, raw, _ in iter_lines(fh):
-                if raw is None:
-                    continue
-                if b"agent_progress" in raw:
-                    progress.append(raw)
-                if b'"subagent_type"' in raw:
-                    typed.append(raw)
+            start = fh.tell()  # past a byte-order mark
+            data = fh.read(_WHOLE_PARENT + 1)
+            if len(data) > _WHOLE_PARENT:  # too large to hold: line by line
+                del data
+                fh.seek(start)
+                return _scan_lines(fh)
+        progress = _lines_with(data, b"agent_progress")
+        typed = _lines_with(data, b'"subagent_type"')
     except (InputError, OSError):
         return None
     if len(_PARENTS) >= 8:
         _PARENTS.clear()
     _PARENTS[key] = (progress, typed)
+    return progress, typed
+
+
+def _lines_with(data: bytes, marker: bytes) -> list[bytes]:
+    """The lines of ``data`` (each with its newline) holding ``marker``, in file order.
+
+    The lines ``iter_lines`` would give, found with ``bytes.find`` instead of
+    testing every line; a line over ``LINE_LIMIT`` is left out, as it is there.
+    """
+    found: list[bytes] = []
+    at = data.find(marker)
+    while at >= 0:
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        end = len(data) if end < 0 else end + 1
+        if end - start <= LINE_LIMIT:
+            found.append(data[start:end])
+        at = data.find(marker, end)
+    return found
+
+
+def _scan_lines(fh: BinaryIO) -> _ParentLines:
+    progress: list[bytes] = []
+    typed: list[bytes] = []
+    for _, raw, _ in iter_lines(fh):
+        if raw is None:
+            continue
+        if b"agent_progress" in raw:
+            progress.append(raw)
+        if b'"subagent_type"' in raw:
+            typed.append(raw)
     return progress, typed
 
 

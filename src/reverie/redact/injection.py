@@ -32,6 +32,7 @@ any regular expression runs (measured on the real transcripts in docs/privacy.md
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from reverie.models import ParsedSession
 from reverie.redact.gates import Literals
@@ -166,6 +167,43 @@ _GROUP_IDS: tuple[tuple[str, re.Pattern[str], tuple[frozenset[int], ...]], ...] 
     for name, rx in _DETECTORS
 )
 
+# The words every match of a lower-case detector starts with (its pattern's first
+# literals, read off the patterns above). The regex is tried only where one of them
+# starts (``rx.match`` there, in order): the same matches as ``rx.finditer``, without
+# the engine trying every position of a long tool output. The role markers (case
+# matters, and a newline opens most branches: no gain measured) keep ``finditer``.
+_STARTS: dict[str, Literals] = {
+    name: Literals(words)
+    for name, words in {
+        "injection:ignore-instructions": ("ignore", "disregard", "forget", "override", "bypass"),
+        "injection:role-reassignment": ("you", "from", "pretend", "act", "enter"),
+        "injection:persistent-command": ("always", "from", "henceforth", "in", "before"),
+        "injection:conceal-from-user": ("do", "never", "without", "keep"),
+        "injection:exfiltration": (
+            "curl", "wget", "send", "post", "upload", "exfiltrate", "forward", "transmit", "leak",
+        ),
+        "injection:new-instructions": ("new", "updated", "real", "actual", "your"),
+    }.items()
+}  # fmt: skip
+
+
+def finditer_from_starts(
+    rx: re.Pattern[str], text: str, starts: Literals
+) -> Iterator[re.Match[str]]:
+    """``rx.finditer(text)``, trying ``rx`` only where one of ``starts`` begins.
+
+    Equal to ``finditer`` for a pattern whose every match begins with one of
+    the words (and never matches the empty string).
+    """
+    pos = 0
+    for start, _ in starts.spans(text):
+        if start < pos:
+            continue
+        m = rx.match(text, start)
+        if m is not None:
+            yield m
+            pos = m.end()
+
 
 _TAG = re.compile(r"</?([A-Za-z][\w.:-]*)[^<>\n]{0,200}>")
 
@@ -211,7 +249,8 @@ def _matches(text: str) -> list[tuple[str, int, int]]:
         if low is None:
             low = text.lower()
         if len(low) == len(text):  # lower-casing rarely changes length; then positions agree
-            found.extend((name, m.start(), m.end()) for m in rx.finditer(low))
+            matches = finditer_from_starts(rx, low, _STARTS[name])
+            found.extend((name, m.start(), m.end()) for m in matches)
         else:
             found.extend((name, m.start(), m.end()) for m in _IGNORECASE[name].finditer(text))
     return found
