@@ -82,6 +82,7 @@ def demo(
     console.print(f"  the rule book:         reverie rules list {w}")
     console.print(f"  why a rule exists:     reverie explain {first} {w}")
     console.print(f"  review the proposals:  reverie review approve|reject ID --reason TEXT {w}")
+    console.print(f"  or in a browser:       reverie serve {w}  (http://127.0.0.1:8765/)")
 
 
 def register(app: typer.Typer) -> None:

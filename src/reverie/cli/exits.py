@@ -65,6 +65,9 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "openai": ("llm", "the OpenAI SDK"),
     "httpx": ("llm", "httpx"),
     "matplotlib": ("plot", "matplotlib"),
+    "starlette": ("web", "Starlette"),
+    "uvicorn": ("web", "uvicorn"),
+    "python_multipart": ("web", "python-multipart"),
 }
 
 # `reverie --help` shows this under the commands ([ is escaped: the text is rich markup).

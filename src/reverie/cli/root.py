@@ -56,6 +56,8 @@ COMMANDS: dict[str, Entry] = _entries(
     ("forget", "forget",
      "Erase sessions' content (keeping tombstones), re-mine, and retire rules they fed."),
     ("audit", "audit", "The append-only, keyed and hash-chained log of every decision."),
+    ("serve", "serve",
+     "Serve the review page: the queue, each rule's evidence and diff, decisions, audit log."),
     ("migrate", "migrate", "Copy the workspace's provenance graph into the other store kind."),
 )  # fmt: skip
 
