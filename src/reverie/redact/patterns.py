@@ -366,6 +366,8 @@ class EnvSecretDetector(Detector):
     """
 
     def find(self, probe: Probe) -> Iterator[tuple[int, int, str]]:
+        """Values after the keywords (gate, see :func:`find_all`: a keyword's stem is in the
+        lower-cased text)."""
         low = probe.lower
         text = probe.text
         for kw_start, kw_end in _keyword_spans(text, low):
@@ -545,7 +547,10 @@ def builtin_detectors() -> list[Detector]:
             needles=("://",),
             valid=lambda v: not v.startswith(("$", "<", "{", "%")),
         ),
-        EnvSecretDetector("ENV_SECRET", _KEYWORDS_ANY_CASE),
+        EnvSecretDetector(  # every keyword holds one of these (in any case)
+            "ENV_SECRET", _KEYWORDS_ANY_CASE,
+            needles=("pass", "secret", "token", "key", "credential"), blind=True,
+        ),
         Detector(
             "ENV_SECRET",
             c(r"(?:Bearer|BEARER|bearer|Basic) ([A-Za-z0-9._~+/-]{12,}=*)"),

@@ -314,7 +314,9 @@ class Redactor:
             if not value:  # None, "", {}, []: nothing to redact
                 continue
             if type(value) is str:
-                new = memo.get(value, _MISS)  # ids, paths, models repeat: the memo, inlined
+                # ids, paths, models repeat: the memo, inlined (long texts are never in it,
+                # and hashing one only to miss costs as much as a scan of it)
+                new = memo.get(value, _MISS) if len(value) <= _MEMO_LEN else _MISS
                 if new is None:
                     continue
                 if new is _MISS:
