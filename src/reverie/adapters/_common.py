@@ -161,7 +161,7 @@ def is_jsonl(path: Path) -> bool:
     """
     with open_regular(path) as fh:
         try:
-            _, first, _ = next(iter_lines(fh), (0, b"", 0))
+            _, first, _ = next(iter_lines(fh, at_once=False), (0, b"", 0))
             rest = fh.read(4096)
         except OSError as exc:
             raise InputError(f"cannot read file: {exc.strerror or exc}", path) from exc
