@@ -66,15 +66,27 @@ def corpora(root: Path) -> dict[str, Path]:
     return found
 
 
-def fingerprint(corpus: Path, workdir: Path, store: str = "embedded") -> dict[str, Any]:
-    """Ingest ``corpus`` into a fresh workspace under ``workdir``, mine, dream; digest it all."""
-    settings = init_workspace(workdir)
+def fingerprint(
+    corpus: Path, workdir: Path, store: str = "embedded", tenant: str = "default",
+    uri: str | None = None, database: str | None = None,
+) -> dict[str, Any]:
+    """Ingest ``corpus`` into a fresh workspace under ``workdir``, mine, dream; digest it all.
+
+    ``store = "neo4j"`` with ``uri`` and ``database`` (credentials from
+    ``REVERIE_NEO4J_USER`` / ``_PASSWORD``) runs it on a Bolt server; give a
+    ``tenant`` no one else uses there.
+    """
+    init_workspace(workdir, tenant=tenant)
     (workdir / ".reverie" / "redact.key").write_text(KEY + "\n")
     config = workdir / "reverie.toml"
     text = config.read_text().replace("min_sessions = 3", "min_sessions = 2")  # more motifs
-    config.write_text(text.replace('kind = "embedded"', f'kind = "{store}"'))
+    text = text.replace('kind = "embedded"', f'kind = "{store}"')
+    if uri is not None:
+        text = text.replace("[store]\n", f"[store]\nuri = {uri!r}\n", 1)
+    if database is not None:
+        text = text.replace("[store]\n", f"[store]\ndatabase = {database!r}\n", 1)
+    config.write_text(text)
     settings = load_settings(workdir)
-    tenant = settings.tenant
     with Workspace.open(settings) as ws:
         if corpus == PLANTED:
             files, malformed = 0, 0
