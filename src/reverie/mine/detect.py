@@ -164,6 +164,11 @@ _LINE_NOTICES: tuple[tuple[str, re.Pattern[str]], ...] = (
 """Notices on a line of their own, anywhere in a command's output."""
 _LINE_KEYWORDS = ("TIMED OUT", "timed out", "took more than", "yntax error", "parse error",
                   "unexpected EOF", "nterminated quoted")
+_ANY_START = re.compile(
+    "|".join(f"(?:{p.pattern})" for p in (_BARE_ERROR, *(p for _, p in _START_NOTICES))), re.S
+)
+"""Matches where one of the start notices or the bare ``ERROR:`` line does: a cheap test
+before them (``re.S`` is theirs; the ``ERROR:`` pattern has no ``.``)."""
 READERS = frozenset(
     {"cat", "head", "tail", "less", "more", "nl", "bat", "tac", "grep", "egrep", "fgrep", "rg",
      "ag", "ack", "awk", "sed", "jq", "yq", "xxd", "od", "strings", "diff", "open", "goto",
@@ -208,6 +213,12 @@ _KEYWORDS = (
 )
 """Every output check needs one of these substrings: a cheap test before the regexes."""
 _ANY_OUTPUT = re.compile("|".join(f"(?:{p.pattern})" for _, p in _OUTPUT_CHECKS), re.M)
+_SHORT = 1000
+"""Below this length one regex of all keywords finds one sooner than a test per keyword."""
+_LINE_WORDS = re.compile("|".join(re.escape(k) for k in _LINE_KEYWORDS))
+_WORDS = re.compile("|".join(re.escape(k) for k in _KEYWORDS))
+_ALL_KEYWORDS = _LINE_KEYWORDS + _KEYWORDS
+_ALL_WORDS = re.compile("|".join(re.escape(k) for k in _ALL_KEYWORDS))
 _INTERRUPT = re.compile(r"^\[Request interrupted by user")
 _CORRECTION = re.compile(
     r"^(?:no\b(?![,.!]?\s*(?:worries|problem|need|thanks|thank|rush|hurry|that'?s (?:all|ok|"
@@ -263,15 +274,33 @@ def notice_kind(text: str, dump: bool = False) -> str | None:
     ...             dump=True) is None
     True
     """
+    return _notice(text, dump, any(k in text for k in _LINE_KEYWORDS))
+
+
+def _has(text: str, words: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
+    """Whether ``text`` has one of ``words`` (``pattern`` matches exactly the words)."""
+    if len(text) < _SHORT:
+        return pattern.search(text) is not None
+    return any(k in text for k in words)
+
+
+def _start_notice(text: str) -> str | None:
+    """The kind of a notice a scaffold wrote at the start of ``text``, or ``None``."""
     head = text.lstrip()[:3000]
+    if not _ANY_START.match(head):
+        return None
     bare = _BARE_ERROR.match(head)
     if bare:
         head = head[bare.end() :]
     found = next((kind for kind, pattern in _START_NOTICES if pattern.match(head)), None)
-    if found or bare:
-        return found or "tool_error"
-    if not any(k in text for k in _LINE_KEYWORDS):
-        return None
+    return (found or "tool_error") if (found or bare) else None
+
+
+def _notice(text: str, dump: bool, line_words: bool) -> str | None:
+    """:func:`notice_kind`, told whether ``text`` has one of :data:`_LINE_KEYWORDS`."""
+    found = _start_notice(text)
+    if found or not line_words:
+        return found
     lines = _ends(text) if dump else text
     return next((kind for kind, pattern in _LINE_NOTICES if pattern.search(lines)), None)
 
@@ -304,13 +333,14 @@ def failure_kind(
     return "tool_error" if _body(text) else "empty_result"
 
 
-def _is_dump(text: str, shell: bool, command: str | None) -> bool:
-    """Whether ``text`` is a file's text: any result of a tool that is no shell, or the
+def _is_dump(shell: bool, command: str | None, words: bool) -> bool:
+    """Whether a result is a file's text: any result of a tool that is no shell, or the
     output of a command whose every program prints files (see :data:`READERS`). The
-    command is parsed only when the text has something to look at."""
+    command is parsed only when the text has something to look at (``words``: one of
+    :data:`_LINE_KEYWORDS` or :data:`_KEYWORDS`)."""
     if not shell:
         return True
-    if not any(k in text for k in _LINE_KEYWORDS) and not any(k in text for k in _KEYWORDS):
+    if not words:
         return False
     programs = programs_of(command)
     return bool(programs) and all(p in READERS or p.split()[0] in READERS for p in programs)
@@ -348,9 +378,18 @@ def scan_output(text: str, dump: bool = False) -> str | None:
     >>> scan_output(dump, dump=True) is None, scan_output(dump) is None
     (True, False)
     """
+    return _scan(text, dump, any(k in text for k in _KEYWORDS))
+
+
+def _scan(text: str, dump: bool, words: bool) -> str | None:
+    """:func:`scan_output`, told whether ``text`` has one of :data:`_KEYWORDS`."""
+    if not words:
+        return None  # nor has a dump's first or last line
     if dump:
         text = _ends(text)
-    if not any(k in text for k in _KEYWORDS) or not _ANY_OUTPUT.search(text):
+        if not any(k in text for k in _KEYWORDS):
+            return None
+    if not _ANY_OUTPUT.search(text):
         return None
     for kind, pattern in _OUTPUT_CHECKS:
         if pattern.search(text):
@@ -441,16 +480,22 @@ class _SessionDetector:
         self.last_rejected = False
         if _SIBLING in text[:200]:
             return
-        command = _command(call, tool)
-        shell = is_shell_tool(tool) or command is not None
         exit_code = _exit_code(ev, text)
         flagged = ev.is_error or exit_code not in (None, 0)
-        dump = _is_dump(text, shell or tool is None, command)
-        notice = "format_error" if "format_error" in _flags(ev) else notice_kind(text, dump)
-        scan = not (flagged or notice) and (shell or tool is None)
-        scanned = scan_output(text, dump) if scan else None
+        words = _has(text, _ALL_KEYWORDS, _ALL_WORDS)  # usually none: one test for both
+        line_words = words and _has(text, _LINE_KEYWORDS, _LINE_WORDS)
+        out_words = words and _has(text, _KEYWORDS, _WORDS)
+        format_flag = "format_error" in _flags(ev)
         head = text[:500]
         rejected = ("user" in head or "reject" in head) and _REJECTION.search(head) is not None
+        if not (flagged or rejected or format_flag or words) and _start_notice(text) is None:
+            return  # no notice, nothing to scan: the usual result, read no further
+        command = _command(call, tool)
+        shell = is_shell_tool(tool) or command is not None
+        dump = _is_dump(shell or tool is None, command, words)
+        notice = "format_error" if format_flag else _notice(text, dump, line_words)
+        scan = not (flagged or notice) and (shell or tool is None)
+        scanned = _scan(text, dump, out_words) if scan else None
         if not (flagged or scanned or rejected or notice):
             return
         program = program_of(command, text) if shell and command else None
@@ -510,7 +555,7 @@ def detect_session(
     """All failures in one session's events (ordered by ``seq``); see the module docstring."""
     state = _SessionDetector(tenant, agent)
     for ev in events:
-        if _skipped(ev):
+        if (ev.flags or ev.role == "system") and _skipped(ev):
             continue
         if ev.kind == "tool_call":
             state.calls[ev.id] = ev

@@ -46,6 +46,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reverie.models import Correction, Failure
 
@@ -89,6 +90,7 @@ _PRIORITY = {"named": 6, "invocation": 5, "flag": 4, "field": 3, "command": 2, "
 FixRow = tuple[str, str, str]  # (session id, correction kind, summary)
 
 
+@lru_cache(maxsize=1024)
 def is_noop_tool(tool: str | None) -> bool:
     """Whether ``tool`` only reasons, plans, keeps notes, delegates, asks, hands off or ends
     the run.

@@ -76,6 +76,9 @@ def group_signatures(
         by_key[(sig.tool, sig.program, sig.error_class)].append(sig)
     out: list[list[Signature]] = []
     for group in by_key.values():
+        if len(group) == 1:
+            out.append(list(group))  # its own component: no graph to build
+            continue
         graph: nx.Graph[str] = nx.Graph()
         graph.add_nodes_from(s.id for s in group)
         pool = group

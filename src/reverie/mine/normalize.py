@@ -16,8 +16,8 @@ after it, and a backtick quote that spans lines is kept whole. A fix hint on
 the next line ("Run ...", "hint: ...", "Did you mean ...") is kept with it.
 An exception line ("ValueError: ...") wins over other error words.
 
-:func:`error_class` names the kind of error in a few words; together with the
-tool and the program it keys a signature.
+:func:`error_class` (:mod:`reverie.mine.classes`) names the kind of error in a few
+words; together with the tool and the program it keys a signature.
 
 :func:`humanize` turns a template back into plain words for people (a rule's
 directive, condition and reason): the values that are the same in every
@@ -47,6 +47,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+
+from reverie.mine.classes import EXCEPTION_LINE, error_class
+from reverie.mine.needles import Needled
 
 __all__ = [
     "decisive_lines",
@@ -89,14 +92,19 @@ _NUM = re.compile(r"(?<![A-Za-z0-9_<])[-+]?\d+(?:[.,]\d+)*")
 _WS = re.compile(r"\s+")
 _BOX = re.compile(r"^[\s┃│|─━>~^*=#.-]*$")
 
-_ERRORISH = re.compile(
-    r"(?i)(?:\berror\b|\berrors?:|exception|\bfatal\b|\bfailed\b|\bfailure\b|not found|"
+_ERRORISH = Needled(
+    r"(?:\berror\b|\berrors?:|exception|\bfatal\b|\bfailed\b|\bfailure\b|not found|"
     r"no such file|does not exist|permission denied|\bdenied\b|\bcannot\b|can't|could not|"
     r"couldn't|unable to|\binvalid\b|refused|timed out|\btimeout\b|\bpanic|\baborted\b|"
     r"segmentation fault|not recognized|unrecognized|\bunknown (?:option|command)|rejected|"
-    r"is not available|^E: |^\*\* \()"
+    r"is not available|^E: |^\*\* \()",
+    ("error", "exception", "fatal", "failed", "failure", "not found", "no such file",
+     "does not exist", "permission denied", "denied", "cannot", "can't", "could not",
+     "couldn't", "unable to", "invalid", "refused", "timed out", "timeout", "panic", "aborted",
+     "segmentation fault", "not recognized", "unrecognized", "unknown ", "rejected",
+     "is not available", "e: ", "** ("),
 )
-_EXC_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning))\b")
+"""Words that make a line read as an error (one needle per alternative, in order)."""
 _EXC_ANY = re.compile(r"(?:^|\s)[A-Z]\w*(?:Error|Exception):\s")
 _HINT_LINE = re.compile(r"(?i)^\s*(?:run|use|try|hint:|did you mean|to fix|please run|perhaps)\b")
 _BARE = re.compile(r"(?i)^\[?(?:error|errors|failed|failure|fail|fatal|exception)\]?\s*[:!.-]*$")
@@ -107,31 +115,6 @@ _MAX_JOINED = 40
 _MAX_QUOTED = 2000
 _SECTION = re.compile(r"^\[([A-Z][A-Z0-9_ -]{2,30})\](.*)$", re.M)
 
-_CLASSES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern, re.I | re.M))
-    for name, pattern in (
-        ("rejection", r"doesn't want to proceed with this tool use|tool use was rejected"),
-        ("interruption", r"\[Request interrupted by user"),
-        ("timeout", r"timed out|\btimeout\b|deadline exceeded|took too long"),
-        ("command_not_found", r"command not found|is not recognized as an internal"),
-        ("permission_denied", r"permission denied|\bEACCES\b|operation not permitted"),
-        ("hook_failed", r"pre-commit|\bhook\b.*(?:failed|rejected)|validation failed"),
-        ("test_failure", r"\b\d+ (?:failed|failing)\b|^FAILED\b|tests? failed|AssertionError"),
-        (
-            "compile_error",
-            r"error\[E\d+\]|error TS\d+|SyntaxError|compilation (?:error|failed)|"
-            r"cannot find symbol|undefined reference|CompileError",
-        ),
-        (
-            "file_not_found",
-            r"no such file or directory|file does not exist|\bENOENT\b|FileNotFoundError|"
-            r"does not exist|not found in file|^(?:File|Directory) \S+ not found\s*$",
-        ),
-        ("fatal", r"^fatal:"),
-    )
-)
-
-
 def unescape(text: str) -> str:
     """Turn literal ``\\n`` sequences (double-encoded output) into line breaks."""
     return text.replace("\\r\\n", "\n").replace("\\n", "\n") if "\\n" in text else text
@@ -139,11 +122,18 @@ def unescape(text: str) -> str:
 
 def mask(text: str) -> str:
     """Mask the variable parts of one line of failure text (see the module docstring)."""
-    text = _URL.sub("<URL>", text)
-    text = _TIME.sub("<TIME>", text)
-    text = _UUID.sub("<ID>", text)
-    text = _QUOTED.sub(_quoted, text)
-    text = _PATH.sub(_path, text)
+    # each pattern runs only where it can match: a URL has "://", a date "-", a time ":",
+    # a UUID "-", a quote a quote mark, a path "/" (or "." before its extension)
+    if "://" in text:
+        text = _URL.sub("<URL>", text)
+    if "-" in text or ":" in text:
+        text = _TIME.sub("<TIME>", text)
+    if "-" in text:
+        text = _UUID.sub("<ID>", text)
+    if "'" in text or '"' in text or "`" in text:
+        text = _QUOTED.sub(_quoted, text)
+    if "/" in text or "." in text:
+        text = _PATH.sub(_path, text)
     text = _HEX.sub("<HEX>", text)
     text = _CODE_ID.sub(_code_id, text)
     text = _NUM.sub("<NUM>", text)
@@ -171,32 +161,6 @@ def _path(match: re.Match[str]) -> str:
     if value.count("/") == 1 and value.endswith("/") is False and len(value) < 8:
         return value  # short fractions like "a/b" are usually words ("and/or")
     return "<PATH>"
-
-
-def error_class(text: str, exit_code: int | None = None) -> str:
-    """A short name for the kind of error in ``text``; ``tool_error`` when none fits."""
-    text = text[:3000]
-    exc = _exception_name(text)
-    for name, pattern in _CLASSES:
-        if pattern.search(text):
-            if exc and name in ("test_failure", "compile_error", "file_not_found"):
-                return exc
-            return name
-    if exc:
-        return exc
-    if exit_code not in (None, 0):
-        return "nonzero_exit"
-    return "tool_error"
-
-
-def _exception_name(text: str) -> str | None:
-    if "Traceback (most recent call last)" not in text:
-        return None
-    for line in reversed(text.splitlines()):
-        found = _EXC_LINE.match(line)
-        if found:
-            return found.group(1).rsplit(".", 1)[-1]
-    return None
 
 
 _PYTEST_FAILED = re.compile(r"^FAILED \S+::\S+ - \S")
@@ -247,6 +211,8 @@ def _through_quote(lines: list[str], pick: int) -> tuple[str, int]:
     """The picked line, joined with the next ones while a backtick quote it opened is open
     (OpenHands quotes a multi-line ``old_str`` so); and the last line's index."""
     text, last = lines[pick], pick
+    if "`" not in text:
+        return text, last  # no quote to close (removing quotes adds no backtick)
     while "`" in _QUOTED.sub("", text) and last + 1 < len(lines) and last - pick < _MAX_JOINED:
         last += 1
         text += " " + lines[last]
@@ -257,7 +223,7 @@ def _traceback_line(lines: list[str]) -> int | None:
     if not any(ln.startswith("Traceback (most recent call last)") for ln in lines):
         return None
     for i in range(len(lines) - 1, -1, -1):
-        if _EXC_LINE.match(lines[i]):
+        if EXCEPTION_LINE.match(lines[i]):
             return i
     return None
 

@@ -31,6 +31,7 @@ last one ran last).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -54,6 +55,7 @@ SHELL_TOOLS = frozenset(
     }
 )
 _NAME = re.compile(r"^[a-z][a-z0-9._:-]*$")
+_CACHE_SIZE = 4096
 _FILTERS = frozenset(
     {"head", "tail", "less", "more", "wc", "sort", "uniq", "tee", "cat", "column", "nl", "cut",
      "tr", "fold", "fmt"}
@@ -70,6 +72,17 @@ def is_shell_tool(tool: str | None) -> bool:
 def command_of(tool_input: Any) -> str | None:
     """The command line of a shell tool call's input (a dict with ``command``/``cmd``,
     JSON text of one, or the bare command string)."""
+    if isinstance(tool_input, str):
+        return _command_text(tool_input)  # calls repeat: their JSON is read once
+    return _command_value(tool_input)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _command_text(tool_input: str) -> str | None:
+    return _command_value(tool_input)
+
+
+def _command_value(tool_input: Any) -> str | None:
     if isinstance(tool_input, str):
         text = tool_input.strip()
         if text[:1] in "{\"[":

@@ -40,7 +40,13 @@ from reverie.mine.drain import TemplateMiner
 from reverie.mine.normalize import decisive_lines, error_class, mask, unescape
 from reverie.models import Failure, Signature
 
-__all__ = ["USER_KINDS", "assign_signatures", "signature_source", "signature_text"]
+__all__ = [
+    "USER_KINDS",
+    "assign_signatures",
+    "signature_parts",
+    "signature_source",
+    "signature_text",
+]
 
 _EXIT = re.compile(r"(?i)^exit code (-?\d+)")
 USER_KINDS = frozenset({"correction", "interruption"})
@@ -59,20 +65,28 @@ _KIND_CLASS = {
 
 def signature_text(failure: Failure) -> tuple[str, str]:
     """``(error_class, masked template)`` for one failure."""
+    cls, template, _ = signature_parts(failure)
+    return cls, template
+
+
+def signature_parts(failure: Failure) -> tuple[str, str, str]:
+    """``(error_class, masked template, unmasked line)``: :func:`signature_text` and
+    :func:`signature_source` at once, the decisive line found once."""
     if failure.kind in USER_KINDS:
         target = failure.program or failure.tool or "reply"
         label = "interrupted" if failure.kind == "interruption" else "user correction"
-        return failure.kind, f"{label} after {target}"
+        template = f"{label} after {target}"
+        return failure.kind, template, template
     if failure.kind == "failed_outcome":
-        return "failed_outcome", "session outcome: failed"
+        return "failed_outcome", "session outcome: failed", "session outcome: failed"
     text = unescape(failure.text)
     code = 1 if failure.kind == "exit_code" else None
     cls = _KIND_CLASS.get(failure.kind) or error_class(text, code)
-    line = signature_source(failure)
+    line = _source(text)
     if not line.strip():
         shown = _EXIT.match(text.strip())
-        return cls, f"exit code {shown.group(1) if shown else '?'} with no output"
-    return cls, mask(line)
+        return cls, f"exit code {shown.group(1) if shown else '?'} with no output", line
+    return cls, mask(line), line
 
 
 def signature_source(failure: Failure) -> str:
@@ -89,7 +103,11 @@ def signature_source(failure: Failure) -> str:
     """
     if failure.kind in USER_KINDS or failure.kind == "failed_outcome":
         return signature_text(failure)[1]
-    text = unescape(failure.text)
+    return _source(unescape(failure.text))
+
+
+def _source(text: str) -> str:
+    """The decisive line of an (unescaped) failure text, a multi-check part's header kept."""
     lines = text.splitlines()
     if lines and lines[0].endswith("]") and "[" in lines[0] and len(lines) > 1:
         # one check of a multi-check output: "header [TAG]" then the check's body
@@ -102,18 +120,32 @@ def assign_signatures(
     failures: Iterable[Failure],
     threshold: float = 0.6,
     texts: Mapping[str, tuple[str, str]] | None = None,
+    sources: dict[str, str] | None = None,
 ) -> list[Signature]:
     """Set ``signature_id`` on every failure; return the distinct signatures.
 
     ``texts`` maps failure ids to an ``(error class, masked template)`` already
     computed by :func:`signature_text` (evaluation passes them to avoid
-    recomputing); failures not in it are computed here.
+    recomputing); failures not in it are computed here, once per distinct
+    (kind, tool, program, text). ``sources``, if given, receives each computed
+    failure's :func:`signature_source` line by failure id.
     """
     texts = texts or {}
+    seen: dict[tuple[str, str | None, str | None, str], tuple[str, str, str]] = {}
     miner = TemplateMiner(threshold=threshold)
     pending: list[tuple[Failure, tuple[str | None, str | None, str, str], int]] = []
     for failure in failures:
-        cls, template = texts.get(failure.id) or signature_text(failure)
+        given = texts.get(failure.id)
+        if given:
+            cls, template = given
+        else:
+            content = (failure.kind, failure.tool, failure.program, failure.text)
+            parts = seen.get(content)
+            if parts is None:
+                parts = seen[content] = signature_parts(failure)
+            cls, template, source = parts
+            if sources is not None:
+                sources[failure.id] = source
         key = (failure.tool, failure.program, cls, failure.kind)
         pending.append((failure, key, miner.add(key, template)))
     signatures: dict[str, Signature] = {}
