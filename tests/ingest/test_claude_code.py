@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from reverie.ingest.pipeline import ingest_paths
 from reverie.settings import Settings
 from reverie.store import GraphStore
@@ -56,7 +58,23 @@ def test_reingest_is_a_noop(
     forced = ingest_paths(space, space.tenant, [real_data / "claude_code"], force=True)
     assert first.new_events == store.stats(workspace.tenant).events > 1000
     assert again.new_events == 0 and again.unchanged_files == 9
+    assert again.formats == first.formats == {"claude-code": 9}
     assert forced.new_events == 0 and forced.events == first.events
+
+
+def test_an_unchanged_file_is_not_read_again(
+    real_data: Path, space: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its size and time match the store's record: skipped before its format is sniffed."""
+    ingest_paths(space, space.tenant, [real_data / "claude_code"])
+    import reverie.ingest.pipeline as pipeline
+
+    def refuse(path: Path, head: bytes | None = None) -> None:
+        raise AssertionError(f"{path} was read again")
+
+    monkeypatch.setattr(pipeline, "detect", refuse)
+    again = ingest_paths(space, space.tenant, [real_data / "claude_code"])
+    assert again.unchanged_files == 9 and again.formats == {"claude-code": 9}
 
 
 def test_grown_file_adds_only_new_events(

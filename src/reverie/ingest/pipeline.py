@@ -314,6 +314,11 @@ def _read_and_write(
     runs, see :mod:`reverie.ingest.outcomes`): its outcomes go onto the sessions
     of its run.
     """
+    if not force:  # unchanged since its last ingest: not even its format is read again
+        previous = store.source_state(prepare.tenant, prepare.stored_path(path))
+        if previous is not None and _unchanged(previous, path.stat()):
+            fmt = fixed.name if fixed is not None else previous.format
+            return FileResult(file=str(path), format=fmt, unchanged=True)
     try:
         adapter = fixed or detect(path)
     except UnknownFormatError as exc:
