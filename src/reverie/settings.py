@@ -94,6 +94,16 @@ class DreamSettings(_Section):
     auto_approve: bool = False
     auto_approve_confidence: float = 0.8
     auto_approve_trust: float = 0.5
+    usage_window_days: int = Field(
+        default=30, ge=1,
+        description="reverie mcp: an approved rule no agent retrieved in this many days (while "
+        "others were) is flagged unused; feedback is counted over the same window.",
+    )
+    usage_min_feedback: int = Field(
+        default=3, ge=1,
+        description="reverie mcp: feedback reports a rule needs before most of them being "
+        "unhelpful sends it back to review.",
+    )
 
 
 class DistillSettings(_Section):

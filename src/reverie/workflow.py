@@ -14,8 +14,11 @@ training part (which dreams into a scratch rule book) all run
    from the store (the events as stored, i.e. redacted), and only the
    tenant's live sessions count as evidence: sessions erased by
    ``reverie forget`` are tombstones, not evidence
-   (:func:`~reverie.store.base.live_session_ids`). Unless ``dry_run``, the
-   dream holds the workspace lock (:meth:`Workspace.locked`); mining does not.
+   (:func:`~reverie.store.base.live_session_ids`). For the workspace's own
+   rule book (not a scratch one), the dream also weighs how agents used the
+   rules served to them over MCP (:class:`~reverie.rulebook.usage.UsageReader`).
+   Unless ``dry_run``, the dream holds the workspace lock
+   (:meth:`Workspace.locked`); mining does not.
 
 The library prints nothing. A caller that shows progress passes
 ``progress(stage, advance, total)``: it is called with ``advance=0`` when a
@@ -36,6 +39,7 @@ from reverie.models import Motif
 from reverie.rulebook.distill import Distiller, EvidenceItem
 from reverie.rulebook.dream import DreamPolicy, DreamReport, dream
 from reverie.rulebook.evidence import event_refs, evidence_items, fetch_events
+from reverie.rulebook.usage import UsageReader
 from reverie.store.base import GraphStore, live_session_ids
 from reverie.workspace import Workspace
 
@@ -110,6 +114,10 @@ def curate(
     with nullcontext() if dry_run else workspace.locked("reverie dream"):
         if live_sessions is None:
             live_sessions = live_session_ids(store, tenant)
+        usage = None
+        if workspace.rules_dir == workspace.settings.rules_dir:
+            usage = UsageReader(store, tenant, now, policy.usage_window_days,
+                                policy.usage_min_feedback)
         report = dream(
             rules_dir=workspace.rules_dir,
             audit=workspace.audit,
@@ -121,6 +129,7 @@ def curate(
             evidence_for=evidence_reader(store, tenant),
             live_sessions=live_sessions,
             dry_run=dry_run,
+            usage=usage,
         )
     if done is not None:
         done(len(motifs))

@@ -39,7 +39,7 @@ def _shape(func: Any) -> tuple[list[tuple[str, Any, Any, Any]], Any]:
 def test_the_contract_covers_ingest_reading_mining_and_erasure() -> None:
     assert {"from_settings", "close", "info", "write_file", "events", "failure_candidates",
             "write_motifs", "motifs", "erase", "compact"} <= set(CONTRACT)
-    assert len(CONTRACT) == 24
+    assert len(CONTRACT) == 28
 
 
 def test_the_built_in_stores_are_registered() -> None:

@@ -20,12 +20,11 @@ from reverie.cli.common import (
     workspace_for,
 )
 from reverie.cli.terminal import DataTable
+from reverie.rulebook.distillers import make_distiller
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
 
-    from reverie.rulebook.distill import Distiller
-    from reverie.settings import Settings
     from reverie.workflow import StageProgress
 
 
@@ -48,27 +47,6 @@ def stage_bars(quiet: bool = False) -> Iterator[StageProgress | None]:
             bar.advance(tasks[stage], advance)
 
         yield progress
-
-
-def make_distiller(settings: Settings) -> Distiller:
-    """The ``[distill] provider``: offline templates, Claude, or an OpenAI-compatible server."""
-    if settings.distill.provider == "openai":
-        from reverie.rulebook.distill_openai import OpenAIDistiller
-
-        return OpenAIDistiller.from_settings(settings)
-    if settings.distill.provider == "anthropic":
-        from reverie.rulebook.distill_llm import LLMDistiller, anthropic_client
-
-        return LLMDistiller(
-            anthropic_client(),
-            cache_dir=settings.state_dir / "llm_cache",
-            model=settings.distill.model,
-            workspace=settings.root,
-            max_tokens=settings.distill.max_tokens,
-        )
-    from reverie.rulebook.distill import TemplateDistiller
-
-    return TemplateDistiller(settings.root)
 
 
 def register(app: typer.Typer) -> None:

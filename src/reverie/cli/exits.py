@@ -68,6 +68,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "starlette": ("web", "Starlette"),
     "uvicorn": ("web", "uvicorn"),
     "python_multipart": ("web", "python-multipart"),
+    "mcp": ("mcp", "the MCP SDK"),
 }
 
 # `reverie --help` shows this under the commands ([ is escaped: the text is rich markup).

@@ -42,6 +42,10 @@ COMMANDS: dict[str, Entry] = _entries(
      "Mine the tenant's sessions for failures that recur across sessions and agents."),
     ("dream", "dream",
      "Curate the rule book: propose, reinforce, retire, flag conflicts, merge, promote."),
+    ("watch", "watch",
+     "Watch transcript folders: ingest what changed, dream when events came in, re-export."),
+    ("dreams", "dreams",
+     "List and show the dream reports `reverie watch` wrote after each cycle."),
     ("rules", "rules", "List and show the rules of the rule book."),
     ("review", "review",
      "Approve, reject, edit or retire a rule, with a reason; logged and kept in its history."),
@@ -59,6 +63,7 @@ COMMANDS: dict[str, Entry] = _entries(
     ("serve", "serve",
      "Serve the review page: the queue, each rule's evidence and diff, decisions, audit log."),
     ("migrate", "migrate", "Copy the workspace's provenance graph into the other store kind."),
+    ("mcp", "mcp", "Serve approved rules to agents over MCP (stdio) and record how they are used."),
 )  # fmt: skip
 
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from reverie.cli.common import JsonOpt, TenantOpt, WorkspaceOpt, console, print_json, resolve
+from reverie.cli.common import (
+    JsonOpt,
+    TenantOpt,
+    WorkspaceOpt,
+    console,
+    print_json,
+    resolve,
+    workspace_for,
+)
 from reverie.cli.terminal import DataTable
 from reverie.errors import ConfigError
 from reverie.rulebook.statuses import RULE_STATUSES as STATUSES
@@ -70,15 +78,39 @@ def show_rule(
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Print one rule file (front matter and body), or its JSON."""
+    """Print one rule file (front matter and body) and its use by agents over MCP, or JSON."""
     from reverie.rulebook.rules import find_rule, render_rule
+    from reverie.serving.usage import usage_summary
 
     settings = resolve(workspace)
-    rule = find_rule(settings.rules_dir, rule_id, tenant or settings.tenant)
+    tenant = tenant or settings.tenant
+    rule = find_rule(settings.rules_dir, rule_id, tenant)
+    with workspace_for(settings) as ws:
+        usage = usage_summary(ws, tenant, rule.id)
     if as_json:
-        print_json(rule.model_dump(mode="json"))
-    else:
-        console.print(render_rule(rule), markup=False, highlight=False)
+        print_json(rule.model_dump(mode="json") | {"usage": usage})
+        return
+    console.print(render_rule(rule), markup=False, highlight=False)
+    console.print(_usage_text(usage), markup=False, highlight=False)
+
+
+def _usage_text(usage: dict[str, Any]) -> str:
+    """The ``## Use over MCP`` block: counts, per agent, the latest feedback."""
+    lines = [
+        "## Use over MCP (reverie mcp)",
+        "",
+        f"retrieved {usage['retrieved']} times; feedback: helped {usage['helped']}, "
+        f"did not help {usage['unhelpful']}"
+        + (f"; last used {usage['last_at']:%Y-%m-%d %H:%M}" if usage["last_at"] else ""),
+    ]
+    for row in usage["agents"]:
+        lines.append(f"- {row['agent'] or '(unnamed agent)'}: retrieved {row['retrieved']}, "
+                     f"helped {row['helped']}, did not help {row['unhelpful']}")
+    for fb in usage["feedback"]:
+        said = "helped" if fb["helped"] else "did not help"
+        note = f": {fb['note']}" if fb["note"] else ""
+        lines.append(f"- {fb['at'][:16]} {fb['agent'] or '(unnamed agent)'} {said}{note}")
+    return "\n".join(lines)
 
 
 def register(app: typer.Typer) -> None:

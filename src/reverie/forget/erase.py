@@ -8,6 +8,8 @@
 2. :meth:`~reverie.store.sqlite.SQLiteStore.erase`: the events' text, tool
    input and attrs, the sessions' task, their outcomes and mining records go;
    tombstones keep ids, kind, times and links, so the graph stays explainable;
+   with ``--agent``, the agent's recorded uses of rules over MCP (``reverie
+   mcp``: retrievals and feedback notes) go too;
 3. derived files are scrubbed of the text that only the erased sessions held
    (:mod:`reverie.forget.scrub`: rule files, render records and rendered files,
    cached LLM answers, and at the end the audit log);
@@ -298,6 +300,8 @@ def _erase(
     report.audit_seq = entry.seq
     tombstone = {"erasure": report.erasure, "audit_seq": entry.seq, "at": now.isoformat()}
     report.erased = store.erase(tenant, ids, tombstone)
+    if "agent" in report.selector:  # the agent's uses of rules over MCP (notes) go with it
+        report.erased["rule_uses"] = store.erase_rule_uses(tenant, report.agents)
     replace = scrub.make_replacer(tokens)
     scrubbed: list[Rule] = []
     report.rules_scrubbed = scrub.scrub_rules(

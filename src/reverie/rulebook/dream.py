@@ -22,9 +22,14 @@ Then, over the rule book: a rule whose evidence stopped (no occurrence within
 proposal**; two rules in overlapping scope whose directives contradict are
 both **flagged**, each with both evidence sets; near-duplicates in overlapping
 scope, and rules with the same directive whatever their scope, get a **merge
-proposal**. Every decision is appended to the rule's ``history`` and to the
-audit log; ``dry_run`` computes the same decisions and writes nothing. A cycle
-that finds nothing new writes nothing, so rule files stay byte-identical.
+proposal**. With ``usage`` (how agents used the rules served to them over MCP,
+:mod:`reverie.rulebook.usage`), an approved rule reported unhelpful in most
+uses goes **back to review** (``demote_unhelpful``: proposed, flagged
+``unhelpful``, lower confidence), and one no agent retrieved while others were
+is **flagged unused** (``flag_unused``: lower confidence, still approved).
+Every decision is appended to the rule's ``history`` and to the audit log;
+``dry_run`` computes the same decisions and writes nothing. A cycle that finds
+nothing new writes nothing, so rule files stay byte-identical.
 
 A cycle is one unit: it runs under the workspace lock (so ids are allocated
 against the rule book as it is, and two dreams, or a dream and a review,
@@ -68,6 +73,7 @@ from reverie.rulebook.rules import (
     next_rule_id,
     rule_path,
 )
+from reverie.rulebook.usage import UNHELPFUL, UsageReader, judge
 from reverie.settings import Settings
 
 __all__ = ["ACTIVE", "DreamPolicy", "DreamReport", "confidence", "dream", "quarantine_reason"]
@@ -90,6 +96,8 @@ class DreamPolicy(BaseModel):
     auto_approve_trust: float = 0.5
     quarantine_below: float = 0.5
     reference_trust: float = Field(default=0.6, gt=0, description="Trust weight of tool output.")
+    usage_window_days: int = Field(default=30, ge=1)
+    usage_min_feedback: int = Field(default=3, ge=1)
 
     @classmethod
     def from_settings(cls, settings: Settings, min_sessions: int | None = None) -> DreamPolicy:
@@ -102,6 +110,8 @@ class DreamPolicy(BaseModel):
             auto_approve_trust=d.auto_approve_trust,
             quarantine_below=settings.trust.quarantine_below,
             reference_trust=settings.trust.tool,
+            usage_window_days=d.usage_window_days,
+            usage_min_feedback=d.usage_min_feedback,
         )
 
 
@@ -513,6 +523,29 @@ def _retire(cyc: _Cycle, rule: Rule, live_sessions: set[str] | None) -> None:
     cyc.decide(rule, "propose_retirement", reason, motif_id=ev.motif_id)
 
 
+def _usage(cyc: _Cycle, rule: Rule, usage: UsageReader) -> None:
+    """Back to review when agents found the rule unhelpful; flagged when nobody retrieves it."""
+    verdict = judge(rule, usage)
+    if verdict is None:
+        return
+    counts = verdict.counts
+    details: dict[str, Any] = {
+        "since": counts.since.isoformat(), "retrieved": counts.retrieved,
+        "helped": counts.helped, "unhelpful": counts.unhelpful,
+        "confidence": [rule.confidence, verdict.confidence],
+    }
+    rule.confidence = verdict.confidence
+    rule.flags.append(Flag(kind=verdict.kind, reason=verdict.reason, at=cyc.now, details=details))
+    if verdict.kind == UNHELPFUL:
+        details["status"] = [rule.status, "proposed"]
+        rule.status = "proposed"
+        cyc.decide(rule, "demote_unhelpful", verdict.reason, motif_id=rule.evidence.motif_id,
+                   details=details)
+    else:
+        cyc.decide(rule, "flag_unused", verdict.reason, motif_id=rule.evidence.motif_id,
+                   details=details)
+
+
 def _same_words(a: str, b: str) -> bool:
     return " ".join(a.lower().strip(" .").split()) == " ".join(b.lower().strip(" .").split())
 
@@ -592,6 +625,7 @@ def _curate(
     fallback: Distiller,
     evidence_for: Callable[[Motif], list[EvidenceItem]] | None,
     live_sessions: set[str] | None,
+    usage: UsageReader | None = None,
 ) -> None:
     """The cycle's decisions, made on ``cyc``'s copies of the rules (nothing written)."""
     for motif in chosen:
@@ -611,6 +645,8 @@ def _curate(
     for rule in list(cyc.rules.values()):
         if cyc.own(rule):
             _retire(cyc, rule, live_sessions)
+            if usage is not None:
+                _usage(cyc, rule, usage)
     _pairs(cyc)
 
 
@@ -626,11 +662,12 @@ def dream(
     evidence_for: Callable[[Motif], list[EvidenceItem]] | None = None,
     live_sessions: set[str] | None = None,
     dry_run: bool = False,
+    usage: UsageReader | None = None,
 ) -> DreamReport:
     """Run one cycle (see the module docstring); ``now`` is the cycle's clock.
 
     This is the rule-book primitive: it reads and writes ``rules_dir`` and
-    ``audit`` only and takes the motifs and their evidence as given. The
+    ``audit`` only and takes the motifs, their evidence and ``usage`` as given. The
     workspace-level stage is :func:`reverie.workflow.curate` (``reverie
     dream``), which takes ``(workspace, tenant, ...)`` like every other stage,
     mines the tenant, reads the evidence from the store and calls this.
@@ -649,7 +686,7 @@ def dream(
     with nullcontext() if dry_run else audit.locked("reverie dream"):
         cyc = _Cycle(rules_dir, tenant, policy, now, audit)
         fallback = TemplateDistiller(rules_dir.parent)
-        _curate(cyc, chosen, distiller or fallback, fallback, evidence_for, live_sessions)
+        _curate(cyc, chosen, distiller or fallback, fallback, evidence_for, live_sessions, usage)
         if not dry_run:
             changed = [cyc.rules[rid] for rid in sorted(cyc.changed)]
             audit.commit(tenant, cyc.decisions, changed, rules_dir, command="reverie dream")

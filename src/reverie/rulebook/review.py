@@ -23,6 +23,7 @@ from reverie.audit.log import AuditLog
 from reverie.errors import ConfigError, InputError
 from reverie.models import CurationDecision
 from reverie.rulebook.rules import NEEDS_DIRECTIVE, HistoryEntry, Rule, find_rule
+from reverie.rulebook.usage import USAGE_FLAGS
 from reverie.settings import Settings
 
 if TYPE_CHECKING:
@@ -132,6 +133,7 @@ def _decide(
         rule.status = STATUS_AFTER[decision]  # type: ignore[assignment]
         if decision in ("retire", "reject"):
             rule.flags = [f for f in rule.flags if f.kind != "retire"]
+        rule.flags = [f for f in rule.flags if f.kind not in USAGE_FLAGS]  # decided on
     action = f"review.{decision}"
     rule.history.append(
         HistoryEntry(action=action, actor=reviewer, at=now, reason=reason, details=details)

@@ -144,7 +144,9 @@ class HistoryEntry(_Model):
     _tz = field_validator("at")(_utc)
 
 
-FlagKind = Literal["retire", "conflict", "merge", "needs-directive", "destructive"]
+FlagKind = Literal[
+    "retire", "conflict", "merge", "needs-directive", "destructive", "unhelpful", "unused"
+]
 NEEDS_DIRECTIVE = "needs-directive"
 DESTRUCTIVE = "destructive"
 
@@ -158,7 +160,9 @@ class Flag(_Model):
     to write its directive; it is never approved or rendered before that.
     ``destructive``: the observed fix deletes, forces, bypasses checks or
     escalates; it is never auto-approved, and a reviewer's approval keeps the
-    flag visible.
+    flag visible. ``unhelpful`` and ``unused``: how agents used the rule over
+    MCP (:mod:`reverie.rulebook.usage`); a reviewer's approve, reject or
+    retire resolves them.
     """
 
     kind: FlagKind

@@ -21,15 +21,16 @@ Rules every implementation keeps:
   erased sessions' file again does not bring their content back.
 
 Mining reads and writes the row types of :mod:`reverie.store.mining_base`
-(named tuples: mining streams millions of events).
+(named tuples: mining streams millions of events). How agents use rules at run
+time (``reverie mcp``) is kept as the records of :mod:`reverie.store.usage_base`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
-import networkx as nx
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,6 +55,10 @@ from reverie.store.mining_base import (
     SignatureSession,
     SignatureStat,
 )
+from reverie.store.usage_base import RuleUsage, RuleUse
+
+if TYPE_CHECKING:  # networkx costs 0.1 s to import: only to_networkx needs it
+    import networkx as nx
 
 __all__ = [
     "GraphStore",
@@ -254,6 +259,28 @@ class GraphStore(Protocol):
 
     def compact(self) -> None:
         """Make erased bytes unrecoverable where the store holds them (files, logs)."""
+        ...
+
+    # -- rule use at run time (reverie mcp) -------------------------------------
+    def record_rule_uses(self, tenant: str, uses: Iterable[RuleUse]) -> int:
+        """Record retrievals of rules and feedback about them (one write); returns how many.
+        A use already recorded (same id) is not recorded twice."""
+        ...
+
+    def rule_usage(
+        self, tenant: str, since: datetime | None = None, rule_ids: Iterable[str] | None = None
+    ) -> list[RuleUsage]:
+        """Uses per rule and agent (retrievals, helped, unhelpful, first and last time) at
+        or after ``since``, optionally only of ``rule_ids``; sorted by rule, then agent."""
+        ...
+
+    def rule_feedback(self, tenant: str, rule_id: str, limit: int = 10) -> list[RuleUse]:
+        """The latest ``limit`` feedback records about ``rule_id``, newest first."""
+        ...
+
+    def erase_rule_uses(self, tenant: str, agents: Iterable[str]) -> int:
+        """Remove every use recorded for these agents (``reverie forget --agent``); returns
+        how many went."""
         ...
 
 

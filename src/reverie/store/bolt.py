@@ -58,6 +58,7 @@ from reverie.store.bolt_codec import (
     session_props,
 )
 from reverie.store.bolt_erase import BoltErase
+from reverie.store.bolt_usage import BoltUsage
 from reverie.store.bolt_mining import BoltMining
 
 __all__ = ["BoltStore", "schema_statements"]
@@ -105,7 +106,7 @@ def schema_statements() -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
-class BoltStore(BoltMining, BoltErase):
+class BoltStore(BoltMining, BoltErase, BoltUsage):
     """A :class:`~reverie.store.base.GraphStore` on a Bolt server (Neo4j 5, ArcadeDB)."""
 
     def __init__(

@@ -14,9 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import orjson
 
 from reverie.epoch import from_ms, to_ms
@@ -28,6 +27,10 @@ from reverie.resources import data_dir
 from reverie.settings import Settings
 from reverie.store.base import SourceState, StoreStats, WriteResult, dumps_payload
 from reverie.store.sqlite_mining import SQLiteMining
+from reverie.store.sqlite_usage import SQLiteUsage
+
+if TYPE_CHECKING:  # networkx costs 0.1 s to import: only to_networkx needs it
+    import networkx as nx
 
 __all__ = ["SQLiteStore"]
 
@@ -51,7 +54,7 @@ def _loads(value: str | None) -> Any:
     return None if value is None else orjson.loads(value)
 
 
-class SQLiteStore(SQLiteMining):
+class SQLiteStore(SQLiteMining, SQLiteUsage):
     """The default :class:`~reverie.store.base.GraphStore` (``embedded``): SQLite in WAL mode."""
 
     def __init__(self, path: Path | str):
@@ -64,6 +67,10 @@ class SQLiteStore(SQLiteMining):
             self._conn.execute("PRAGMA foreign_keys=OFF")
             self._conn.execute("PRAGMA temp_store=MEMORY")
             self._conn.execute("PRAGMA cache_size=-65536")
+            # A checkpoint (WAL copied into the database, fsynced) every 40 MB of WAL
+            # instead of every 4 MB: ingest commits a file at a time, and its commits
+            # spent most of their wall time in checkpoints (bench/ingest.py).
+            self._conn.execute("PRAGMA wal_autocheckpoint=10000")
             self._conn.executescript((data_dir("graph") / "sqlite.sql").read_text())
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the embedded store at {self.path}: {exc}") from exc
@@ -426,6 +433,8 @@ class SQLiteStore(SQLiteMining):
     def to_networkx(
         self, tenant: str, session_ids: Iterable[str] | None = None, max_events: int = 50_000
     ) -> nx.MultiDiGraph:
+        import networkx as nx
+
         graph: nx.MultiDiGraph = nx.MultiDiGraph()
         wanted = None if session_ids is None else set(session_ids)
         for s in self.sessions(tenant):
