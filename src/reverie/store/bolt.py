@@ -5,13 +5,17 @@ Selected by ``[store] kind = "neo4j"`` with ``uri`` (and ``database``) in
 ``REVERIE_NEO4J_PASSWORD`` when the store is built, never from the file. The
 schema (``graph/neo4j.cypher``) is applied idempotently on connect.
 
-Writes are batched ``UNWIND $rows AS r MERGE (n:Label {id: r.id}) SET n += r.props``
-statements in managed transactions; a relationship finds each endpoint with
-its own ``MATCH`` (an event's edges are merged in the statement that merges the
-event). A missing id is sent as ``""``, never ``null``: ArcadeDB answers a
-``{id: null}`` lookup with a label scan. Every batch is idempotent, so a batch
-that failed on a connection error or a transient server error is retried with
-backoff until ``retry_seconds`` run out, then :class:`~reverie.errors.StoreError`.
+Writes are batched ``UNWIND $rows AS r ...`` statements in managed
+transactions (:mod:`reverie.store.bolt_ingest`): sessions, agents and outcomes
+are merged; events the server does not hold yet are created with their edges.
+A lookup by a missing id is never sent: ArcadeDB answers a ``{id: null}``
+lookup with a label scan. Every batch is idempotent, so a batch that failed on
+a connection error, a transient server error or a lost race to create the same
+event is retried with backoff until ``retry_seconds`` run out, then
+:class:`~reverie.errors.StoreError`.
+
+Reads of every event (:meth:`events`, mining) go a chunk of sessions at a
+time and come back as one Bolt record per session, not one per event.
 
 One file is several transactions here (the embedded store uses one): the
 ``Source`` node's size and modification time, which :meth:`source_state`
@@ -28,7 +32,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from operator import itemgetter
 from typing import Any, TypeVar
 
 import neo4j
@@ -44,22 +50,16 @@ from neo4j.exceptions import (
 
 from reverie.errors import ConfigError, StoreError
 from reverie.ids import make_id
-from reverie.ingest.provenance import FileRuns, StoredRun, own_part
+from reverie.ingest.provenance import FileRuns
 from reverie.models import Event, EventKind, Outcome, ParsedSession, Session
 from reverie.resources import data_dir
 from reverie.settings import Settings
 from reverie.store.base import SourceState, StoreStats, WriteResult
-from reverie.store.bolt_codec import (
-    event_from,
-    event_props,
-    outcome_from,
-    outcome_props,
-    session_from,
-    session_props,
-)
+from reverie.store.bolt_codec import event_from, outcome_from, outcome_props, session_from
 from reverie.store.bolt_erase import BoltErase
-from reverie.store.bolt_usage import BoltUsage
+from reverie.store.bolt_ingest import EventBatch, RunLookup, is_duplicate_key
 from reverie.store.bolt_mining import BoltMining
+from reverie.store.bolt_usage import BoltUsage
 
 __all__ = ["BoltStore", "schema_statements"]
 
@@ -67,37 +67,6 @@ T = TypeVar("T")
 _RETRYABLE = (ServiceUnavailable, SessionExpired, TransientError, ConnectionError, OSError)
 BATCH = 2_000
 SESSION_CHUNK = 200
-
-_MERGE_NODES = "UNWIND $rows AS r MERGE (n:{label} {{id: r.id}}) SET n += r.props"
-_MERGE_EDGES = (
-    "UNWIND $rows AS r MATCH (a:{a} {{id: r.a}}) MATCH (b:{b} {{id: r.b}}) MERGE (a)-[:{rel}]->(b)"
-)
-_MERGE_SESSIONS = (
-    "UNWIND $rows AS r MERGE (n:Session {id: r.id}) ON CREATE SET n += r.props "
-    "SET n.model = r.props.model, n.started_at = r.props.started_at, "
-    "n.ended_at = r.props.ended_at, n.attrs = r.props.attrs, n.task = coalesce(n.task, r.task)"
-)
-_MERGE_OUTCOMES = (
-    "UNWIND $rows AS r MERGE (n:Outcome {id: r.id}) ON CREATE SET n += r.props "
-    "SET n.success = r.props.success, n.reward = r.props.reward, n.detail = r.props.detail"
-)
-# One statement per event batch: each event node, then its edges, the other
-# endpoint found by its own MATCH (the Source once per batch). An event seen in
-# two files (a session copied or resumed elsewhere) keeps the record and the
-# source of the first file that held it, as in the embedded store.
-_MERGE_EVENTS = (
-    "MATCH (src:Source {id: $source}) "
-    "UNWIND $rows AS r "
-    "MERGE (n:Event {id: r.id}) ON CREATE SET n += r.props "
-    "WITH src, n, r MATCH (s:Session {id: r.session}) MERGE (n)-[:IN_SESSION]->(s) "
-    "WITH src, n, r OPTIONAL MATCH (p:Event {id: r.prev}) "
-    "FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | MERGE (p)-[:NEXT]->(n)) "
-    "WITH src, n, r OPTIONAL MATCH (c:Event {id: r.answers}) "
-    "FOREACH (_ IN CASE WHEN c IS NULL THEN [] ELSE [1] END | MERGE (n)-[:ANSWERS]->(c)) "
-    "WITH src, n, r WHERE n.source_id = src.id "
-    "MERGE (n)-[f:FROM_SOURCE]->(src) SET f.line = r.line"
-)
-
 
 def schema_statements() -> list[str]:
     """The statements of ``graph/neo4j.cypher``, comments removed."""
@@ -195,21 +164,16 @@ class BoltStore(BoltMining, BoltErase, BoltUsage):
                         f"{what} on {self.uri} failed after retrying for "
                         f"{self.retry_seconds:.0f}s: {exc}"
                     ) from exc
-                time.sleep(delay)  # backoff before retrying an idempotent batch
-                delay = min(delay * 2, 5.0)
-            except (Neo4jError, DriverError) as exc:
+            except Neo4jError as exc:
+                if not is_duplicate_key(exc) or time.monotonic() + delay > deadline:
+                    raise StoreError(f"{what} on {self.uri} failed: {exc}") from exc
+            except DriverError as exc:
                 raise StoreError(f"{what} on {self.uri} failed: {exc}") from exc
+            time.sleep(delay)  # backoff before retrying an idempotent batch
+            delay = min(delay * 2, 5.0)
 
     def _rows(self, query: str, what: str, **params: Any) -> list[dict[str, Any]]:
         return self._read(lambda tx: [r.data() for r in tx.run(query, **params)], what)
-
-    def _stream(self, query: str, what: str, **params: Any) -> Iterator[neo4j.Record]:
-        """Records streamed from an auto-commit query (for millions of events)."""
-        try:
-            with self._driver.session(database=self.database) as session:
-                yield from session.run(query, **params)
-        except (Neo4jError, DriverError, OSError) as exc:
-            raise StoreError(f"{what} on {self.uri} failed: {exc}") from exc
 
     def _session_ids(self, tenant: str) -> list[str]:
         rows = self._rows(
@@ -226,22 +190,43 @@ class BoltStore(BoltMining, BoltErase, BoltUsage):
         where: str = "",
         session_ids: Iterable[str] | None = None,
         **params: Any,
-    ) -> Iterator[neo4j.Record]:
-        """Events in (session, ``seq``) order, a bounded chunk of sessions per query.
+    ) -> Iterator[Any]:
+        """``returns`` of each event in (session, ``seq``) order, a chunk of sessions per query.
 
         One ``ORDER BY`` over millions of events has the server sort them all in
         memory (ArcadeDB refuses past its query heap budget); each chunk's events
-        are reached from their sessions through ``IN_SESSION`` and sorted apart.
+        are reached from their sessions through ``IN_SESSION`` and come back as
+        one record per session (``collect``), sorted by ``seq`` here: a few
+        hundred Bolt records per chunk instead of one per event.
         """
         ids = sorted(set(session_ids)) if session_ids is not None else self._session_ids(tenant)
         query = (
             "UNWIND $chunk AS sid MATCH (:Session {id: sid})<-[:IN_SESSION]-(e:Event) "
             f"WHERE e.tenant = $tenant{' AND ' + where if where else ''} "
-            f"RETURN {returns} ORDER BY e.session_id, e.seq"
+            f"RETURN sid, collect([e.seq, {returns}]) AS rows"
         )
-        for i in range(0, len(ids), SESSION_CHUNK):
-            chunk = ids[i : i + SESSION_CHUNK]
-            yield from self._stream(query, what, tenant=tenant, chunk=chunk, **params)
+        chunks = [ids[i : i + SESSION_CHUNK] for i in range(0, len(ids), SESSION_CHUNK)]
+
+        def fetch(chunk: list[str]) -> dict[str, list[list[Any]]]:
+            def read(tx: neo4j.ManagedTransaction) -> dict[str, list[list[Any]]]:
+                return {r[0]: r[1] for r in tx.run(query, tenant=tenant, chunk=chunk, **params)}
+
+            return self._read(read, what)
+
+        first = itemgetter(0)
+        # the server reads the next chunk while the caller works through this one
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bolt-read") as ahead:
+            pending = [ahead.submit(fetch, chunks[0])] if chunks else []
+            for n, chunk in enumerate(chunks):
+                found = pending.pop().result()
+                if n + 1 < len(chunks):
+                    pending.append(ahead.submit(fetch, chunks[n + 1]))
+                for sid in chunk:
+                    rows = found.get(sid)
+                    if rows:
+                        rows.sort(key=first)
+                        for row in rows:
+                            yield row[1]
 
     # -- writing ---------------------------------------------------------------
     def source_state(self, tenant: str, path: str) -> SourceState | None:
@@ -272,11 +257,10 @@ class BoltStore(BoltMining, BoltErase, BoltUsage):
             ),
             where,
         )
-        batch = _Batch(tenant, source.id)
-        runs = FileRuns(
-            lambda native_id, first: self._stored_runs(tenant, native_id, first), source.path
-        )
-        for parsed in runs.settle(sessions):
+        batch = EventBatch(tenant, source.id)
+        lookup = RunLookup(self._rows, tenant, self.batch_size)
+        runs = FileRuns(lookup, source.path)
+        for parsed in runs.settle(lookup.prefetching(sessions)):
             batch.add(parsed)
             if batch.size >= self.batch_size:
                 self._flush(batch, result, where)
@@ -314,35 +298,7 @@ class BoltStore(BoltMining, BoltErase, BoltUsage):
 
         return self._write(work, where)
 
-    def _stored_runs(self, tenant: str, native_id: str, first: str | None) -> list[StoredRun]:
-        """The runs stored under ``native_id`` (see :class:`~reverie.ingest.provenance.FileRuns`);
-        only those that start with the event ``first`` have all their event ids read."""
-        rows = self._rows(
-            "MATCH (s:Session {tenant: $tenant, native_id: $native}) "
-            "OPTIONAL MATCH (src:Source {id: s.source_id}) "
-            "OPTIONAL MATCH (e:Event {tenant: $tenant, session_id: s.id, seq: 0}) "
-            "RETURN s.id AS id, s.agent AS agent, src.path AS path, e.id AS head",
-            "finding runs with a native id",
-            tenant=tenant,
-            native=native_id,
-        )
-        runs = []
-        for row in rows:
-            head = row["head"]
-            own: tuple[str, ...] = (own_part(head),) if head else ()
-            if head and (first is None or own[0] == first):
-                ids = self._rows(
-                    "MATCH (e:Event {tenant: $tenant, session_id: $sid}) "
-                    "RETURN e.id AS id ORDER BY e.seq",
-                    "reading a run's event ids",
-                    tenant=tenant,
-                    sid=row["id"],
-                )
-                own = tuple(own_part(r["id"]) for r in ids)
-            runs.append(StoredRun(row["id"], row["agent"], row["path"] or "", own))
-        return runs
-
-    def _flush(self, batch: _Batch, result: WriteResult, where: str) -> None:
+    def _flush(self, batch: EventBatch, result: WriteResult, where: str) -> None:
         written = self._write(batch.flush_into, where)
         for name in ("sessions", "events", "new_events", "outcomes"):
             setattr(result, name, getattr(result, name) + getattr(written, name))
@@ -358,7 +314,8 @@ class BoltStore(BoltMining, BoltErase, BoltUsage):
             return int(self._rows(query, "counting", tenant=tenant)[0]["n"])
 
         kinds = self._rows(
-            "MATCH (e:Event {tenant: $tenant}) RETURN e.kind AS kind, count(*) AS n",
+            "MATCH (e:Event {tenant: $tenant}) RETURN e.kind AS kind, count(*) AS n, "
+            "sum(CASE WHEN e.is_error = true THEN 1 ELSE 0 END) AS errors",
             "counting events",
             tenant=tenant,
         )
@@ -370,10 +327,7 @@ class BoltStore(BoltMining, BoltErase, BoltUsage):
             events=sum(by_kind.values()),
             events_by_kind=by_kind,
             tool_calls=by_kind.get("tool_call", 0),
-            tool_errors=count(
-                "MATCH (e:Event {tenant: $tenant}) WHERE e.kind = 'tool_result' "
-                "AND e.is_error = true RETURN count(e) AS n"
-            ),
+            tool_errors=sum(int(r["errors"]) for r in kinds if r["kind"] == "tool_result"),
             outcomes=count("MATCH (o:Outcome {tenant: $tenant}) RETURN count(o) AS n"),
             sources=count(
                 "MATCH (s:Source {tenant: $tenant}) WHERE s.size IS NOT NULL RETURN count(s) AS n"
@@ -453,10 +407,9 @@ class BoltStore(BoltMining, BoltErase, BoltUsage):
             session_ids = [filters["session_id"]]
         params = {k: filters.get(k) for k in ("kind", "tool")}
         records = self._per_session(
-            tenant, "e", "reading events", " AND ".join(where), session_ids, **params
+            tenant, "properties(e)", "reading events", " AND ".join(where), session_ids, **params
         )
-        for record in records:
-            props = record["e"]
+        for props in records:
             if props.get("source_id") in paths:
                 yield event_from(props, paths[props["source_id"]])
 
@@ -513,82 +466,3 @@ def _finish_source(tx: neo4j.ManagedTransaction, tenant: str, source: SourceStat
         id=source.id, tenant=tenant, size=source.size, mtime_ns=source.mtime_ns,
         format=source.format, now=int(time.time() * 1000),
     ).consume()
-
-
-class _Batch:
-    """One write batch: parsed sessions, turned into rows when the batch is written."""
-
-    def __init__(self, tenant: str, source_id: str) -> None:
-        self.tenant = tenant
-        self.source_id = source_id
-        self.clear()
-
-    def clear(self) -> None:
-        self.parsed: list[ParsedSession] = []
-        self.size = 0
-
-    def add(self, parsed: ParsedSession) -> None:
-        self.parsed.append(parsed)
-        self.size += len(parsed.events)
-
-    def flush_into(self, tx: neo4j.ManagedTransaction) -> WriteResult:
-        """Write the batch in ``tx``; what it wrote, with how many events were new.
-
-        Safe to re-run. Sessions erased by ``reverie forget`` are skipped, so a
-        forgotten session stays forgotten when its file is ingested again.
-        """
-        tenant, source_id = self.tenant, self.source_id
-        erased = {
-            r["id"]
-            for r in tx.run(
-                "UNWIND $ids AS i MATCH (s:Session {id: i}) "
-                "WHERE s.attrs STARTS WITH '{\"erased\"' RETURN s.id AS id",
-                ids=[p.session.id for p in self.parsed],
-            )
-        }
-        done = WriteResult()
-        agents: dict[str, dict[str, Any]] = {}
-        sessions: list[dict[str, Any]] = []
-        run_by: list[dict[str, Any]] = []
-        outcomes: list[dict[str, Any]] = []
-        has_outcome: list[dict[str, Any]] = []
-        events: list[dict[str, Any]] = []
-        for parsed in self.parsed:
-            s = parsed.session
-            if s.id in erased:
-                continue
-            agent_id = make_id("agent", tenant, s.agent)
-            agents[agent_id] = {
-                "id": agent_id, "props": {"id": agent_id, "tenant": tenant, "name": s.agent}
-            }
-            props = session_props(tenant, source_id, agent_id, s)
-            sessions.append({"id": s.id, "props": props, "task": s.task})
-            run_by.append({"a": s.id, "b": agent_id})
-            if parsed.outcome is not None:
-                o = outcome_props(tenant, source_id, s.id, parsed.outcome)
-                outcomes.append({"id": o["id"], "props": o})
-                has_outcome.append({"a": s.id, "b": o["id"]})
-            events.extend(
-                {
-                    "id": ev.id, "props": event_props(tenant, source_id, ev),
-                    "session": ev.session_id, "prev": ev.prev_id or "",
-                    "answers": ev.answers_id or "", "line": ev.source.line,
-                }
-                for ev in parsed.events
-            )
-            done.sessions += 1
-            done.events += len(parsed.events)
-            done.outcomes += parsed.outcome is not None
-        run, edge = tx.run, _MERGE_EDGES.format
-        if agents:
-            run(_MERGE_NODES.format(label="Agent"), rows=list(agents.values())).consume()
-        if sessions:
-            run(_MERGE_SESSIONS, rows=sessions).consume()
-            run(edge(a="Session", b="Agent", rel="RUN_BY"), rows=run_by).consume()
-        if outcomes:
-            run(_MERGE_OUTCOMES, rows=outcomes).consume()
-            run(edge(a="Session", b="Outcome", rel="HAS_OUTCOME"), rows=has_outcome).consume()
-        if events:
-            summary = run(_MERGE_EVENTS, rows=events, source=source_id).consume()
-            done.new_events = summary.counters.nodes_created
-        return done

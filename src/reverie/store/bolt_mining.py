@@ -74,17 +74,17 @@ class BoltMining:
     # provided by BoltStore
     _write: Callable[..., Any]
     _rows: Callable[..., list[dict[str, Any]]]
-    _per_session: Callable[..., Iterator[neo4j.Record]]
+    _per_session: Callable[..., Iterator[Any]]
     _source_paths: Callable[[str], dict[str, str]]
 
     # -- reading what mining needs ----------------------------------------------
     def failure_candidates(self, tenant: str) -> Iterator[MiningEvent]:
         """Every event of the tenant by session and ``seq``; assistant text is left out."""
         returns = (
-            "e.id, e.session_id, e.seq, e.kind, e.role, e.trust, e.tool, "
+            "[e.id, e.session_id, e.seq, e.kind, e.role, e.trust, e.tool, "
             "CASE WHEN e.kind = 'message' AND e.role = 'assistant' THEN null ELSE e.text END, "
             "e.tool_input, e.is_error, e.exit_code, e.answers_id, e.ts, "
-            "coalesce(e.input_tokens, 0) + coalesce(e.output_tokens, 0), e.flags"
+            "coalesce(e.input_tokens, 0) + coalesce(e.output_tokens, 0), e.flags]"
         )
         for r in self._per_session(tenant, returns, "reading events for mining"):
             flags = r[14]
@@ -116,17 +116,24 @@ class BoltMining:
 
     def _merge(self, label: str, rows: Iterable[dict[str, Any]],
                edges: Iterable[tuple[str, str, str]] = ()) -> None:
-        """MERGE nodes in batches; each edge ``(rel, key, label)`` links ``props[key]``."""
+        """MERGE nodes in batches; each edge ``(rel, key, label)`` links ``props[key]``.
+
+        A node and its edges go in one statement (rows grouped by which edges they
+        have), so the new node is not looked up again per edge; a batch whose edge
+        ends were not all found is written again node first, edge by edge.
+        """
         edges = list(edges)
 
         def work(batch: list[dict[str, Any]]) -> Callable[[neo4j.ManagedTransaction], None]:
             def run(tx: neo4j.ManagedTransaction) -> None:
-                tx.run(_MERGE.format(label=label), rows=batch).consume()
-                for rel, key, other in edges:
-                    links = [{"a": r["id"], "b": r["props"][key]} for r in batch
-                             if r["props"].get(key)]
-                    if links:
-                        tx.run(_EDGE.format(a=label, b=other, rel=rel), rows=links).consume()
+                groups: dict[tuple[tuple[str, str, str], ...], list[dict[str, Any]]] = {}
+                for r in batch:
+                    present = tuple(e for e in edges if r["props"].get(e[1]))
+                    groups.setdefault(present, []).append(r)
+                for present, group in groups.items():
+                    found = tx.run(_node_with_edges(label, present), rows=group).single()
+                    if found is None or found["n"] < len(group):
+                        _merge_apart(tx, label, group, present)
             return run
 
         for batch in _batches(rows):
@@ -262,6 +269,29 @@ class BoltMining:
             tenant=tenant,
         )
         return [Motif.model_validate(orjson.loads(r["body"])) for r in rows]
+
+
+def _node_with_edges(label: str, edges: tuple[tuple[str, str, str], ...]) -> str:
+    """One statement: each row's edge ends, then its node, then the edges."""
+    ends = "".join(
+        f"MATCH (b{i}:{other} {{id: r.props.{key}}}) " for i, (_, key, other) in enumerate(edges)
+    )
+    links = "".join(f"MERGE (n)-[:{rel}]->(b{i}) " for i, (rel, _, _) in enumerate(edges))
+    return (
+        f"UNWIND $rows AS r {ends}MERGE (n:{label} {{id: r.id}}) SET n += r.props "
+        f"{links}RETURN count(DISTINCT n) AS n"
+    )
+
+
+def _merge_apart(
+    tx: neo4j.ManagedTransaction, label: str, rows: list[dict[str, Any]],
+    edges: tuple[tuple[str, str, str], ...],
+) -> None:
+    """Nodes first, then each edge whose end exists (an end may be gone: nothing links)."""
+    tx.run(_MERGE.format(label=label), rows=rows).consume()
+    for rel, key, other in edges:
+        links = [{"a": r["id"], "b": r["props"][key]} for r in rows]
+        tx.run(_EDGE.format(a=label, b=other, rel=rel), rows=links).consume()
 
 
 def _pick_examples(
