@@ -25,15 +25,11 @@ from pathlib import Path
 
 import pytest
 
-from reverie.ingest.pipeline import ingest_paths
-from reverie.models import CurationDecision
 from reverie.rulebook.review import review
-from reverie.rulebook.rules import Evidence, HistoryEntry, Rule, Scope, load_rules
-from reverie.settings import load_settings
-from reverie.synth import write_corpus
+from reverie.rulebook.rules import Evidence, Rule, Scope, load_rules
 from reverie.testing.mcp_client import Client, connect
-from reverie.workflow import curate
-from reverie.workspace import Workspace, init_workspace
+from reverie.testing.rulebooks import hand_rule, two_tenants, write_rules
+from reverie.workspace import Workspace
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 AGENT_RULE, QUARANTINED, REJECTED, RETIRED = "R-0100", "R-0101", "R-0102", "R-0103"
@@ -54,22 +50,12 @@ class Built:
 
 
 def _hand_rule(rule_id: str, status: str, **changes: object) -> Rule:
-    base: dict[str, object] = {
-        "id": rule_id,
-        "title": f"Hand-written rule {rule_id}",
-        "directive": "Run `pytest -x` before `pytest`.",
-        "when": "Before running `pytest` with the Bash tool.",
-        "because": "The whole suite ran for nothing.",
-        "scope": Scope(tenant="acme", agents="fleet", tools=["Bash"]),
-        "status": status,
-        "confidence": 0.95,
-        "evidence": Evidence(sessions=["s1", "s2"], agents=["agent-0"], support=2,
-                             trust_support=2.0),
-        "created": T0,
-        "updated": T0,
-        "history": [HistoryEntry(action="propose", actor="test", at=T0, reason="hand-written")],
-    }
-    return Rule.model_validate(base | changes)
+    about_pytest = {"directive": "Run `pytest -x` before `pytest`.",
+                    "when": "Before running `pytest` with the Bash tool.",
+                    "because": "The whole suite ran for nothing.", "confidence": 0.95,
+                    "evidence": Evidence(sessions=["s1", "s2"], agents=["agent-0"], support=2,
+                                         trust_support=2.0)}
+    return hand_rule(rule_id, T0, status=status, **(about_pytest | changes))
 
 
 def _hand_rules() -> list[Rule]:
@@ -95,27 +81,14 @@ def _mined(rules: list[Rule], tenant: str, program: str) -> str:
 
 
 def build(root: Path, corpus: Path) -> Built:
-    write_corpus(corpus / "acme", sessions=8, steps=12, agents=2, seed=3, motif_rate=1.5)
-    write_corpus(corpus / "globex", sessions=6, steps=12, agents=2, seed=4, motif_rate=1.5)
-    init_workspace(root, tenant="acme")
-    settings = load_settings(root)
+    settings = two_tenants(root, corpus, T0)
     with Workspace.open(settings) as ws:
-        for tenant in ("acme", "globex"):
-            ingest_paths(ws, tenant, [corpus / tenant])
-            curate(ws, tenant, now=T0)
         mined = load_rules(settings.rules_dir)
         built = Built(root, _mined(mined, "acme", "pytest"), _mined(mined, "acme", "git push"),
                       _mined(mined, "globex", "git push"))
         for tenant, rule_id in (("acme", built.pytest_rule), ("globex", built.globex_rule)):
             review(ws, tenant, rule_id, "approve", reviewer="rev", reason="checked", now=T0)
-        hand = _hand_rules()
-        ws.audit.commit(
-            "acme",
-            [CurationDecision(action="test.write", rule_id=r.id, actor="test", reason="fixture",
-                              at=T0) for r in hand],
-            hand,
-            ws.rules_dir,
-        )
+        write_rules(ws, "acme", _hand_rules(), T0)
     return built
 
 

@@ -15,13 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reverie.ingest.pipeline import ingest_paths
-from reverie.models import CurationDecision
-from reverie.rulebook.rules import Evidence, Flag, HistoryEntry, Rule, Scope, load_rules
-from reverie.settings import load_settings
-from reverie.synth import MOTIFS, PlantedMotif, write_corpus
-from reverie.workflow import curate
-from reverie.workspace import Workspace, init_workspace
+from reverie.rulebook.rules import Evidence, Flag, HistoryEntry, Rule, load_rules
+from reverie.synth import MOTIFS, PlantedMotif
+from reverie.testing.rulebooks import hand_rule, two_tenants, write_rules
+from reverie.workspace import Workspace
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 SCRIPT = '<script>alert("x")</script>'
@@ -43,38 +40,20 @@ class Built:
     globex: str  # a rule of the other tenant
 
 
-def _hand_rule(rule_id: str, **changes: object) -> Rule:
-    base: dict[str, object] = {
-        "id": rule_id,
-        "title": f"Hand-written rule {rule_id}",
-        "directive": "Run `make lint` before `git push`.",
-        "when": "Before pushing.",
-        "because": "The lint check failed on the server.",
-        "scope": Scope(tenant="acme", agents="fleet", tools=["Bash"]),
-        "confidence": 0.7,
-        "evidence": Evidence(sessions=["s1", "s2"], agents=["agent-0"], support=2,
-                             trust_support=1.2),
-        "created": T0,
-        "updated": T0,
-        "history": [HistoryEntry(action="propose", actor="test", at=T0, reason="hand-written")],
-    }
-    return Rule.model_validate(base | changes)
-
-
 def _hand_rules() -> list[Rule]:
     flag = {"at": T0}
     return [
-        _hand_rule(NEEDS, directive="", flags=[Flag(kind="needs-directive",
+        hand_rule(NEEDS, T0, directive="", flags=[Flag(kind="needs-directive",
                                                       reason="no fix recurred", **flag)]),
-        _hand_rule(
-            FLAGGED,
+        hand_rule(
+            FLAGGED, T0,
             title=f"Names a {SCRIPT} tag",
             evidence=Evidence(sessions=["s1", "s2"], agents=[INJECTED_AGENT], support=2,
                               trust_support=1.2),
             flags=[Flag(kind="destructive", reason="the fix deletes files (rm -rf)", **flag)],
         ),
-        _hand_rule(
-            QUARANTINED,
+        hand_rule(
+            QUARANTINED, T0,
             status="quarantined",
             history=[HistoryEntry(
                 action="quarantine", actor="dream", at=T0,
@@ -84,25 +63,10 @@ def _hand_rules() -> list[Rule]:
 
 
 def build(root: Path, corpus: Path) -> Built:
-    write_corpus(corpus / "acme", sessions=8, steps=12, agents=2, seed=3, motif_rate=1.5,
-                 motifs=(MOTIFS[0], HOSTILE, MOTIFS[2]))
-    write_corpus(corpus / "globex", sessions=6, steps=12, agents=2, seed=4, motif_rate=1.5)
-    init_workspace(root, tenant="acme")
-    config = root / "reverie.toml"
-    config.write_text(config.read_text().replace("min_sessions = 3", "min_sessions = 2"))
-    settings = load_settings(root)
+    settings = two_tenants(root, corpus, T0, acme_motifs=(MOTIFS[0], HOSTILE, MOTIFS[2]),
+                           min_sessions=2)
     with Workspace.open(settings) as ws:
-        for tenant in ("acme", "globex"):
-            ingest_paths(ws, tenant, [corpus / tenant])
-            curate(ws, tenant, now=T0)
-        hand = _hand_rules()
-        ws.audit.commit(
-            "acme",
-            [CurationDecision(action="test.write", rule_id=r.id, actor="test", reason="fixture",
-                              at=T0) for r in hand],
-            hand,
-            ws.rules_dir,
-        )
+        write_rules(ws, "acme", _hand_rules(), T0)
     rules = load_rules(settings.rules_dir)
     proposed = next(r.id for r in rules if r.directive == DIRECTIVE)
     globex = next(r.id for r in rules if r.scope.tenant == "globex")
