@@ -3,8 +3,9 @@
 Speed comes from gates: a :class:`Detector` runs its regular expression only
 when the text holds one of its literal words (``"sk-"``, ``"://"``,
 ``"AKIA"``; all detectors' words are found in one Aho-Corasick pass over the
-text, :mod:`reverie.redact.gates`), and each expression starts with a literal (``-``, ``.``, ``+``, ``(``) so Python's
-regex engine can jump between candidates instead of trying every position.
+text, :mod:`reverie.redact.gates`), and each expression starts with a literal
+(``-``, ``.``, ``+``, ``(``) so Python's regex engine can jump between
+candidates instead of trying every position.
 Card numbers and IBANs have no literal to anchor on; for them the gate is a
 substring test on the text's *skeleton* (digits as ``0``, capitals as ``A``,
 one ``bytes.translate``). Validators then drop look-alikes: Luhn for cards,
