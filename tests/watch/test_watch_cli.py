@@ -20,7 +20,7 @@ from reverie.store import open_store
 from reverie.workspace import Workspace
 
 from .conftest import Corpus
-from .running import Watch, reverie, wait_for
+from .running import Watch, reverie
 
 
 def _reports(ws: Path) -> list[dict]:
@@ -126,7 +126,8 @@ def test_sigterm_while_a_cycle_runs_finishes_the_cycle_and_exits_0(
     watch = Watch(ws, str(corpus.inbox), "--every", "1s",
                   env={"REVERIE_TEST_WATCH_PAUSE": f"{point}:{ready}"})
     watches.append(watch)
-    wait_for(ready.exists, f"the watch to pause at {point}")
+    watch.paused(point)
+    assert ready.read_text() == point
     assert not _reports(ws)
     assert bool(_entries(ws)) == (point == "dreamed")  # mined only, or dreamt already
     assert watch.stop(signal.SIGTERM) == 0
@@ -150,7 +151,8 @@ def test_sigterm_between_files_stops_after_that_file_and_the_next_start_dreams(
     watch = Watch(ws, str(corpus.inbox), "--every", "1s",
                   env={"REVERIE_TEST_WATCH_PAUSE": f"ingested-file:{ready}"})
     watches.append(watch)
-    wait_for(ready.exists, "the watch to pause after its first file")
+    watch.paused("ingested-file")
+    assert ready.exists()
     assert watch.stop(signal.SIGINT) == 0
     [tick] = watch.ticks()
     assert (tick.files, tick.dreamed, tick.report) == (1, "-", "-")

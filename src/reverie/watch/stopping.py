@@ -9,7 +9,8 @@ while the first is being honoured is Python's default again
 completes or discards the cycle at the next command.
 
 For tests only: ``REVERIE_TEST_WATCH_PAUSE=<point>:<file>`` makes the loop, when
-it reaches ``point`` (see :data:`PAUSE_POINTS`), create ``file`` and wait until
+it reaches ``point`` (see :data:`PAUSE_POINTS`), create ``file``, say so on
+stderr (``paused at POINT``) and wait until
 it is told to stop (at most :data:`PAUSE_LIMIT` seconds), so a test can send a
 signal at a known point of a cycle. Unset, it does nothing.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,4 +80,5 @@ class StopFlag:
         if name != point or not ready:
             return
         Path(ready).write_text(point, encoding="utf-8")
+        print(f"reverie watch: paused at {point} ({PAUSE_ENV})", file=sys.stderr, flush=True)
         self.wait(PAUSE_LIMIT)
