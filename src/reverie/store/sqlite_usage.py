@@ -1,7 +1,8 @@
 """Rule-use records on the embedded store (``reverie mcp`` retrievals and feedback).
 
 :class:`SQLiteUsage` is a mixin of :class:`reverie.store.sqlite.SQLiteStore`
-(which provides ``self._conn`` in autocommit mode and ``self.path``). It
+(which provides ``self._conn`` in autocommit mode, ``self.path`` and
+``self._transaction``). It
 implements the usage methods of :class:`~reverie.store.base.GraphStore`; the
 table is ``graph/sqlite_usage.sql``, created idempotently the first time a
 usage method runs, so a store made before it existed keeps working unchanged.
@@ -11,7 +12,8 @@ Counts are ``GROUP BY`` queries.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 import orjson
@@ -37,6 +39,7 @@ class SQLiteUsage:
     """Mixin of :class:`~reverie.store.sqlite.SQLiteStore`: rule retrievals and feedback."""
 
     _conn: sqlite3.Connection
+    _transaction: Callable[[str], AbstractContextManager[None]]  # SQLiteStore's
     _usage_ready: bool = False
 
     def _usage_schema(self) -> None:
@@ -57,21 +60,12 @@ class SQLiteUsage:
         ]
         if not rows:
             return 0
-        conn = self._conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(
+        with self._transaction("recording rule uses"):
+            self._conn.executemany(
                 "INSERT OR IGNORE INTO rule_uses (id, tenant, rule_id, agent, kind, at, helped, "
                 "note, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-            conn.execute("COMMIT")
-        except BaseException as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"recording rule uses failed: {exc}") from exc
-            raise
         return len(rows)
 
     def rule_usage(
@@ -119,11 +113,13 @@ class SQLiteUsage:
         self._usage_schema()
         names = sorted(set(agents))
         gone = 0
-        for i in range(0, len(names), _CHUNK):
-            chunk = names[i : i + _CHUNK]
-            marks = ", ".join("?" * len(chunk))
-            cur = self._conn.execute(
-                f"DELETE FROM rule_uses WHERE tenant = ? AND agent IN ({marks})", [tenant, *chunk]
-            )
-            gone += cur.rowcount
+        with self._transaction("erasing rule uses"):  # every chunk or none
+            for i in range(0, len(names), _CHUNK):
+                chunk = names[i : i + _CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                cur = self._conn.execute(
+                    f"DELETE FROM rule_uses WHERE tenant = ? AND agent IN ({marks})",
+                    [tenant, *chunk],
+                )
+                gone += cur.rowcount
         return gone
