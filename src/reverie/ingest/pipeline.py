@@ -368,11 +368,18 @@ def _summarise(summary: IngestSummary, result: FileResult, named: bool, fixed: b
 GC_THRESHOLD = 50_000
 
 
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector's youngest pass less often while ingesting."""
+def collect_less() -> tuple[int, int, int]:
+    """Run the cyclic collector's youngest pass at most every ``GC_THRESHOLD`` allocations
+    (a worker process, for its whole life); the thresholds it had."""
     old = gc.get_threshold()
     gc.set_threshold(max(old[0], GC_THRESHOLD), *old[1:])
+    return old
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """:func:`collect_less` while ingesting in this process, the old thresholds after."""
+    old = collect_less()
     try:
         yield
     finally:

@@ -22,7 +22,6 @@ Unset, it does nothing.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -34,7 +33,7 @@ from typing import Any
 from reverie.adapters.base import Adapter, AdapterOptions
 from reverie.adapters.registry import get_adapter
 from reverie.errors import StoreError
-from reverie.ingest.pipeline import GC_THRESHOLD, FileResult, _ingest_one, _Prepared
+from reverie.ingest.pipeline import FileResult, _ingest_one, _Prepared, collect_less
 from reverie.settings import Settings
 from reverie.store import GraphStore, open_store
 
@@ -53,7 +52,7 @@ def _start(
     parent: int,
     lock: Any,
 ) -> None:
-    gc.set_threshold(max(gc.get_threshold()[0], GC_THRESHOLD), *gc.get_threshold()[1:])
+    collect_less()
     try:
         _STATE.update(
             lock=lock,
