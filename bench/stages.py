@@ -81,20 +81,19 @@ class _Clock:
 
 
 def _read_and_decode(paths: list[Path]) -> float:
-    """CPU seconds to read every line (JSONL) or document (JSON) of ``paths`` and decode it."""
-    from reverie.adapters._reading import decode, iter_lines, open_regular, read_document
+    """CPU seconds to read every line (JSONL) or document (JSON) of ``paths`` and decode it,
+    as the adapters' readers do (:mod:`reverie.adapters._common`)."""
+    from reverie.adapters._common import iter_json_lines, load_json_document
+    from reverie.errors import InputError
 
     started = time.process_time()
     for path in paths:
         if path.suffix.lower() in (".jsonl", ".ndjson"):
-            with open_regular(path) as fh:
-                for _, raw, _ in iter_lines(fh):
-                    if raw is not None and raw.strip():
-                        with suppress(ValueError):
-                            decode(raw)
+            for _ in iter_json_lines(path):
+                pass
         else:
-            with suppress(ValueError):
-                decode(read_document(path))
+            with suppress(InputError):
+                load_json_document(path)
     return time.process_time() - started
 
 
@@ -122,10 +121,10 @@ def profile(corpus: Path, files: int = 40) -> dict[str, Any]:
     SQLiteStore.write_file = clock.call("store write", SQLiteStore.write_file)  # type: ignore[method-assign]
 
     paths = [p for p, _ in pipeline.discover([corpus])][:files]
-    root = Path(tempfile.mkdtemp(prefix="reverie-stages-"))
-    settings = init_workspace(root / "ws")
     events = 0
-    with Workspace.open(settings) as ws:
+    with tempfile.TemporaryDirectory(prefix="reverie-stages-") as root, \
+            Workspace.open(init_workspace(Path(root) / "ws")) as ws:
+        settings = ws.settings
         store = ws.store
         prepare = pipeline._Prepared(settings, settings.tenant)
         from reverie.adapters.base import AdapterOptions
