@@ -203,17 +203,19 @@ def ingest_file(
     options: AdapterOptions,
     force: bool = False,
     write_lock: AbstractContextManager[object] | None = None,
+    *,
+    previous: SourceState | None,
 ) -> FileResult:
     """Ingest one file in one store transaction.
 
     With ``write_lock`` (parallel ingest) the file is parsed first and written
     while holding the lock, so writers take turns instead of polling the
     store's lock; without it, parsing streams into the open transaction.
+    ``previous`` is what the store holds of the file (None: never ingested).
     """
     absolute = prepare.stored_path(path)
     stat = path.stat()
     result = FileResult(file=str(path), format=adapter.name)
-    previous = store.source_state(prepare.tenant, absolute)
     if not force and _unchanged(previous, stat):
         result.unchanged = True
         return result
@@ -314,22 +316,23 @@ def _read_and_write(
     runs, see :mod:`reverie.ingest.outcomes`): its outcomes go onto the sessions
     of its run.
     """
-    if not force:  # unchanged since its last ingest: not even its format is read again
-        previous = store.source_state(prepare.tenant, prepare.stored_path(path))
-        if previous is not None and _unchanged(previous, path.stat()):
-            fmt = fixed.name if fixed is not None else previous.format
-            return FileResult(file=str(path), format=fmt, unchanged=True)
+    previous = store.source_state(prepare.tenant, prepare.stored_path(path))
+    if not force and previous is not None and _unchanged(previous, path.stat()):
+        # unchanged since its last ingest: not even its format is read again
+        fmt = fixed.name if fixed is not None else previous.format
+        return FileResult(file=str(path), format=fmt, unchanged=True)
     try:
         adapter = fixed or detect(path)
     except UnknownFormatError as exc:
         verdicts = read_report(path)
         if verdicts is None:
             return FileResult(file=str(path), error=exc.reason)
-        return _ingest_report(store, prepare, path, verdicts, force, write_lock)
+        return _ingest_report(store, prepare, path, verdicts, write_lock)
     except InputError as exc:
         return FileResult(file=str(path), error=exc.reason)
     try:
-        return ingest_file(store, prepare, path, adapter, options, force, write_lock)
+        return ingest_file(store, prepare, path, adapter, options, force, write_lock,
+                           previous=previous)
     except InputError as exc:
         return FileResult(file=str(path), error=exc.reason)
 
@@ -339,14 +342,11 @@ def _ingest_report(
     prepare: _Prepared,
     path: Path,
     verdicts: dict[str, Verdict],
-    force: bool,
     write_lock: AbstractContextManager[object] | None,
 ) -> FileResult:
+    """Attach an outcome file's verdicts (its being unchanged was checked before)."""
     result = FileResult(file=str(path), format=OUTCOME_FORMAT)
     tenant = prepare.tenant
-    if not force and _unchanged(store.source_state(tenant, prepare.stored_path(path)), path.stat()):
-        result.unchanged = True
-        return result
     redact = prepare.redactor.redact_text if prepare.redactor is not None else str
     with write_lock or nullcontext():
         result.outcomes = attach_outcomes(store, tenant, path, verdicts, redact)
