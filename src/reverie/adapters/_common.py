@@ -78,21 +78,8 @@ def head_text(head: bytes) -> str:
     return head.decode("utf-8", "replace")
 
 
-# Format detection hands the same head to every adapter's sniff: the sample of the
-# last head is kept (with the head itself, so identity cannot be reused) for the others.
-_LAST_SAMPLE: list[tuple[str, bytes, str]] = []
-
-
 def read_sample(path: Path, head: bytes) -> str:
     """The head plus the last few KiB of the file, as text: enough to spot trailing keys."""
-    if _LAST_SAMPLE and _LAST_SAMPLE[0][1] is head and _LAST_SAMPLE[0][0] == str(path):
-        return _LAST_SAMPLE[0][2]
-    text = _read_sample(path, head)
-    _LAST_SAMPLE[:] = [(str(path), head, text)]
-    return text
-
-
-def _read_sample(path: Path, head: bytes) -> str:
     text = head_text(head)
     try:
         with open_regular(path) as fh:
