@@ -18,11 +18,10 @@ Agent names read from transcripts are rewritten into the allowed form
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from stat import S_ISREG
 from typing import TYPE_CHECKING
@@ -362,30 +361,6 @@ def _summarise(summary: IngestSummary, result: FileResult, named: bool, fixed: b
         summary.skipped.append({"file": result.file, "reason": result.error})
 
 
-# Ingest allocates many short-lived objects (parsed lines, models, rows) and frees them by
-# reference counting; the cyclic collector's default (a pass every 700 allocations) spent
-# about a sixth of ingest's CPU walking them (bench/stages.py with and without).
-GC_THRESHOLD = 50_000
-
-
-def collect_less() -> tuple[int, int, int]:
-    """Run the cyclic collector's youngest pass at most every ``GC_THRESHOLD`` allocations
-    (a worker process, for its whole life); the thresholds it had."""
-    old = gc.get_threshold()
-    gc.set_threshold(max(old[0], GC_THRESHOLD), *old[1:])
-    return old
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """:func:`collect_less` while ingesting in this process, the old thresholds after."""
-    old = collect_less()
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
-
-
 def default_workers(files: int) -> int:
     """One worker per core (at most 4) for many files; none for a few."""
     return min(os.cpu_count() or 1, 4) if files >= _PARALLEL_FROM else 1
@@ -429,12 +404,11 @@ def ingest_paths(
     summary = IngestSummary()
     if workers <= 1:
         prepare = _Prepared(settings, tenant)
-        with fewer_collections():
-            for path, named in files:
-                result = _ingest_one(store, prepare, path, fixed, options, force)
-                _summarise(summary, result, named, fixed is not None)
-                if on_file:
-                    on_file(path, result)
+        for path, named in files:
+            result = _ingest_one(store, prepare, path, fixed, options, force)
+            _summarise(summary, result, named, fixed is not None)
+            if on_file:
+                on_file(path, result)
         return summary
     from reverie.ingest.workers import run_parallel
 

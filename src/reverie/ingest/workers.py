@@ -33,7 +33,7 @@ from typing import Any
 from reverie.adapters.base import Adapter, AdapterOptions
 from reverie.adapters.registry import get_adapter
 from reverie.errors import StoreError
-from reverie.ingest.pipeline import FileResult, _ingest_one, _Prepared, collect_less
+from reverie.ingest.pipeline import FileResult, _ingest_one, _Prepared
 from reverie.settings import Settings
 from reverie.store import GraphStore, open_store
 
@@ -52,7 +52,6 @@ def _start(
     parent: int,
     lock: Any,
 ) -> None:
-    collect_less()
     try:
         _STATE.update(
             lock=lock,
