@@ -105,6 +105,29 @@ def test_subagents_link_to_parent_and_task_call(
     assert parent.agent == "spotter-dov"  # the project folder
 
 
+def test_a_parent_too_large_to_hold_is_searched_line_by_line(
+    real_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the size read whole, a subagent's parent file is scanned line by line: same links."""
+    from reverie.adapters import claude_code
+    from reverie.adapters.base import AdapterOptions
+
+    def links() -> dict[str, tuple[str | None, str]]:
+        claude_code._PARENTS.clear()
+        found = {}
+        for path in sorted((real_data / "claude_code").rglob("agent-*.jsonl")):
+            for item in claude_code.ADAPTER.parse(path, AdapterOptions()):
+                if hasattr(item, "session"):
+                    found[item.session.native_id] = (item.session.parent_call_id,
+                                                     item.session.agent)
+        return found
+
+    whole = links()
+    monkeypatch.setattr(claude_code, "_WHOLE_PARENT", 100)
+    assert whole and links() == whole
+    assert sum(call is not None for call, _ in whole.values()) >= 2
+
+
 def test_results_answer_their_calls(
     real_data: Path, workspace: Settings, store: GraphStore, space: Workspace
 ) -> None:
